@@ -1,0 +1,25 @@
+/** Ferry's API group, version, and the names every part of the system shares (DESIGN.md §2). */
+
+export const GROUP = 'ml.ferry.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** The kubectl category under which `kubectl get ferry` lists all five kinds. */
+export const CATEGORY = 'ferry';
+
+export const FINALIZER = 'ml.ferry.dev/finalizer';
+
+export const FieldManager = {
+  operator: 'ferry-operator',
+  gitops: 'ferry-gitops',
+} as const;
+
+/** Labels and annotations, all under the `ferry.dev/` prefix. */
+export const Labels = {
+  managedBy: 'ferry.dev/managed-by',
+  gitCommit: 'ferry.dev/git-commit',
+  gitPath: 'ferry.dev/git-path',
+  model: 'ferry.dev/model',
+  track: 'ferry.dev/track',
+  retry: 'ferry.dev/retry',
+} as const;

@@ -1,0 +1,154 @@
+import {
+  array,
+  boolean,
+  duration,
+  enumeration,
+  integer,
+  map,
+  number,
+  object,
+  string,
+  timestamp,
+  type Infer,
+} from '../schema.js';
+import { conditions, localObjectReference, objectName, observedGeneration } from '../common.js';
+import { ageColumn, type KindDefinition } from '../kind.js';
+import { trainingJobSpec } from './training-job.js';
+
+export const DriftMethods = ['auto', 'psi', 'ks', 'js', 'wasserstein', 'chi2'] as const;
+
+const featureOverride = object(
+  'A feature to watch, with an optional method and threshold of its own.',
+  {
+    name: string('Feature (column) name.', { minLength: 1 }),
+    method: enumeration(
+      'Statistic for this feature; defaults to the monitor method.',
+      DriftMethods,
+    ),
+    threshold: number('Drift threshold for this feature.', { minimum: 0 }),
+  },
+  { required: ['name'] },
+);
+
+export const driftMonitorSpec = object(
+  'Desired state of the DriftMonitor.',
+  {
+    inferenceServiceRef: localObjectReference(
+      'The InferenceService whose live traffic is watched.',
+    ),
+    baselineRef: localObjectReference('The Dataset whose profile is the baseline.'),
+    features: array(
+      'Features to watch. All features of the baseline when empty.',
+      featureOverride,
+      {
+        listType: 'map',
+        listMapKeys: ['name'],
+        maxItems: 4096,
+      },
+    ),
+    method: enumeration(
+      'Statistic: auto picks KS for numeric and chi-square for categorical features.',
+      DriftMethods,
+      { default: 'auto' },
+    ),
+    threshold: number(
+      'Drift threshold for the statistic (a PSI or distance above it, or a p-value below it, is drift). Each method has a default.',
+      { minimum: 0 },
+    ),
+    window: object('How much recent traffic each evaluation looks at.', {
+      requests: integer('The most recent requests, at most.', { minimum: 10, maximum: 1000000 }),
+      duration: duration('Requests from this far back, at most.'),
+    }),
+    interval: duration('How often to evaluate.', { default: '5m' }),
+    actions: object('What to do when drift is detected.', {
+      retrain: object(
+        'Start a TrainingJob from this template.',
+        {
+          template: object(
+            'The TrainingJob to create.',
+            {
+              metadata: object('Labels and annotations of the created TrainingJob.', {
+                labels: map('Labels.', string('A label value.')),
+                annotations: map('Annotations.', string('An annotation value.')),
+              }),
+              spec: trainingJobSpec,
+            },
+            { required: ['spec'] },
+          ),
+        },
+        { required: ['template'] },
+      ),
+      pullRequest: boolean('Open a pull request reporting the drift.', { default: false }),
+    }),
+  },
+  { required: ['inferenceServiceRef', 'baselineRef'] },
+);
+export type DriftMonitorSpec = Infer<typeof driftMonitorSpec>;
+
+const featureResult = object(
+  'The latest drift statistic of one feature.',
+  {
+    name: string('Feature name.'),
+    method: enumeration('Statistic used.', DriftMethods),
+    value: number('Value of the statistic.'),
+    threshold: number('Threshold it was compared with.'),
+    drifted: boolean('Whether this feature drifted.'),
+  },
+  { required: ['name', 'method', 'value', 'threshold', 'drifted'] },
+);
+
+export const driftMonitorStatus = object('Observed state of the DriftMonitor.', {
+  observedGeneration,
+  conditions,
+  lastCheckTime: timestamp('When drift was last evaluated.'),
+  samples: integer('Live samples in the last evaluation.', { minimum: 0 }),
+  features: array('Per-feature results of the last evaluation.', featureResult, { maxItems: 4096 }),
+  retrainingJob: objectName('The TrainingJob started by the last drift.'),
+});
+export type DriftMonitorStatus = Infer<typeof driftMonitorStatus>;
+
+export const DriftMonitor: KindDefinition<DriftMonitorSpec, DriftMonitorStatus> = {
+  kind: 'DriftMonitor',
+  listKind: 'DriftMonitorList',
+  plural: 'driftmonitors',
+  singular: 'driftmonitor',
+  shortNames: ['dmon'],
+  description:
+    'A DriftMonitor compares the live inputs of an InferenceService with the baseline profile of a Dataset and acts when they drift apart.',
+  spec: driftMonitorSpec,
+  status: driftMonitorStatus,
+  printerColumns: [
+    {
+      name: 'Target',
+      type: 'string',
+      jsonPath: '.spec.inferenceServiceRef.name',
+      description: 'The watched InferenceService.',
+    },
+    {
+      name: 'Drifted',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Drifted")].status',
+      description: 'Whether the last evaluation found drift.',
+    },
+    {
+      name: 'Last Check',
+      type: 'date',
+      jsonPath: '.status.lastCheckTime',
+      description: 'Time since the last evaluation.',
+    },
+    ageColumn(),
+  ],
+  references: [
+    {
+      path: ['spec', 'inferenceServiceRef', 'name'],
+      targetKind: 'InferenceService',
+      expectedIn: 'manifests',
+    },
+    { path: ['spec', 'baselineRef', 'name'], targetKind: 'Dataset', expectedIn: 'manifests' },
+    {
+      path: ['spec', 'actions', 'retrain', 'template', 'spec', 'datasetRef', 'name'],
+      targetKind: 'Dataset',
+      expectedIn: 'manifests',
+    },
+  ],
+};
