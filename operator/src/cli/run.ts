@@ -52,7 +52,14 @@ export async function runCli(argv: string[], io: CommandIO): Promise<ExitCode> {
       io.stderr(`ferry ${name}: ${(error as Error).message}\n\n${command.usage}\n`);
       return ExitCode.usage;
     }
-    throw error;
+    // Anything else is an environment failure (I/O, network) the command did not expect;
+    // report it plainly instead of a stack trace, which FERRY_DEBUG=1 restores.
+    const detail =
+      process.env.FERRY_DEBUG === '1' && error instanceof Error
+        ? error.stack
+        : String(error instanceof Error ? error.message : error);
+    io.stderr(`ferry ${name}: ${detail ?? 'unknown error'}\n`);
+    return ExitCode.usage;
   }
 }
 
