@@ -5,3 +5,4 @@ export * from './kind.js';
 export * from './kinds/index.js';
 export * from './meta.js';
 export * from './schema.js';
+export * from './duration.js';

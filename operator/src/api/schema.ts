@@ -94,9 +94,7 @@ function node<T>(json: JSONSchemaProps): Schema<T> {
 }
 
 function withoutUndefined(record: Record<string, unknown>): JSONSchemaProps {
-  return Object.fromEntries(
-    Object.entries(record).filter(([, value]) => value !== undefined),
-  );
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }
 
 export function string(description: string, options: StringOptions = {}): Schema<string> {

@@ -12,6 +12,7 @@ import {
   type Infer,
 } from '../schema.js';
 import { conditions, observedGeneration, SHA256_HEX } from '../common.js';
+import type { FerryObject } from '../meta.js';
 import { ageColumn, readyColumn, type KindDefinition } from '../kind.js';
 
 export const FeatureTypes = ['numeric', 'integer', 'categorical', 'boolean', 'string'] as const;
@@ -167,6 +168,9 @@ export const datasetStatus = object('Observed state of the Dataset.', {
   violations: array('The first violations found, at most 50.', violation, { maxItems: 50 }),
 });
 export type DatasetStatus = Infer<typeof datasetStatus>;
+
+/** A Dataset as stored in the cluster. */
+export type Dataset = FerryObject<DatasetSpec, DatasetStatus>;
 
 export const Dataset: KindDefinition<DatasetSpec, DatasetStatus> = {
   kind: 'Dataset',

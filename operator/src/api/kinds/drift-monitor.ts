@@ -12,6 +12,7 @@ import {
   type Infer,
 } from '../schema.js';
 import { conditions, localObjectReference, objectName, observedGeneration } from '../common.js';
+import type { FerryObject } from '../meta.js';
 import { ageColumn, type KindDefinition } from '../kind.js';
 import { trainingJobSpec } from './training-job.js';
 
@@ -106,6 +107,9 @@ export const driftMonitorStatus = object('Observed state of the DriftMonitor.', 
   retrainingJob: objectName('The TrainingJob started by the last drift.'),
 });
 export type DriftMonitorStatus = Infer<typeof driftMonitorStatus>;
+
+/** A DriftMonitor as stored in the cluster. */
+export type DriftMonitor = FerryObject<DriftMonitorSpec, DriftMonitorStatus>;
 
 export const DriftMonitor: KindDefinition<DriftMonitorSpec, DriftMonitorStatus> = {
   kind: 'DriftMonitor',

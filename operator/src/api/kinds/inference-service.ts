@@ -19,6 +19,7 @@ import {
   objectName,
   observedGeneration,
 } from '../common.js';
+import type { FerryObject } from '../meta.js';
 import { ageColumn, readyColumn, type KindDefinition } from '../kind.js';
 
 export const PromotionPolicies = ['PullRequest', 'Manual', 'AutoMerge'] as const;
@@ -147,6 +148,9 @@ export const inferenceServiceStatus = object('Observed state of the InferenceSer
   }),
 });
 export type InferenceServiceStatus = Infer<typeof inferenceServiceStatus>;
+
+/** A InferenceService as stored in the cluster. */
+export type InferenceService = FerryObject<InferenceServiceSpec, InferenceServiceStatus>;
 
 export const InferenceService: KindDefinition<InferenceServiceSpec, InferenceServiceStatus> = {
   kind: 'InferenceService',

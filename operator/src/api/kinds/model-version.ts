@@ -19,6 +19,7 @@ import {
   observedGeneration,
   SHA256_HEX,
 } from '../common.js';
+import type { FerryObject } from '../meta.js';
 import { ageColumn, readyColumn, type KindDefinition } from '../kind.js';
 
 /** Open Inference Protocol v2 tensor datatypes. */
@@ -137,6 +138,9 @@ export const modelVersionStatus = object('Observed state of the ModelVersion.', 
   stageTime: timestamp('When the stage last changed.'),
 });
 export type ModelVersionStatus = Infer<typeof modelVersionStatus>;
+
+/** A ModelVersion as stored in the cluster. */
+export type ModelVersion = FerryObject<ModelVersionSpec, ModelVersionStatus>;
 
 export const ModelVersion: KindDefinition<ModelVersionSpec, ModelVersionStatus> = {
   kind: 'ModelVersion',

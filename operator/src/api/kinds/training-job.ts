@@ -19,6 +19,7 @@ import {
   objectName,
   observedGeneration,
 } from '../common.js';
+import type { FerryObject } from '../meta.js';
 import { ageColumn, type KindDefinition } from '../kind.js';
 
 export const TrainingPhases = [
@@ -139,6 +140,9 @@ export const trainingJobStatus = object('Observed state of the TrainingJob.', {
   modelVersion: objectName('The ModelVersion this job registered.'),
 });
 export type TrainingJobStatus = Infer<typeof trainingJobStatus>;
+
+/** A TrainingJob as stored in the cluster. */
+export type TrainingJob = FerryObject<TrainingJobSpec, TrainingJobStatus>;
 
 export const TrainingJob: KindDefinition<TrainingJobSpec, TrainingJobStatus> = {
   kind: 'TrainingJob',

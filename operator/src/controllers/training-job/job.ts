@@ -1,0 +1,305 @@
+/**
+ * The batch/v1 Job (and, for distributed training, the headless Service) that runs a
+ * TrainingJob. Pure: the same TrainingJob and inputs always give the same objects.
+ *
+ * The pod meets the restricted Pod Security Standard, carries the training contract's
+ * environment (README, "The training container contract"), requests its GPUs with the
+ * nvidia.com/gpu toleration and product node selector, and reports its result through
+ * its termination message.
+ */
+
+import type {
+  V1Container,
+  V1EnvVar,
+  V1Job,
+  V1PodSpec,
+  V1Service,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import { API_VERSION, Labels, parseDuration, type TrainingJob } from '../../api/index.js';
+import { GPU_PRODUCT_LABEL, GPU_RESOURCE } from './admission.js';
+
+export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
+export const TRAINING_JOB_LABEL = 'ferry.dev/training-job';
+export const RESULT_PATH = '/dev/termination-log';
+export const CLAIMS_ROOT = '/var/run/ferry/claims';
+/** A fixed non-root identity, so any image runs under the restricted standard. */
+const RUN_AS = 65532;
+export const CONTAINER_NAME = 'trainer';
+
+export interface JobInputs {
+  trainingJob: TrainingJob;
+  dataset: {
+    uri: string;
+    digest: string;
+    split: { train?: number; validation?: number; test?: number; seed?: number };
+  };
+  /** Where the job writes its artifacts: spec.output.uri or the operator's default. */
+  outputUri: string;
+}
+
+/** Environment variables Ferry sets; user env may not override them. */
+export const CONTRACT_ENV = [
+  'FERRY_MODEL_NAME',
+  'FERRY_TRAINING_JOB',
+  'FERRY_DATASET_URI',
+  'FERRY_DATASET_DIGEST',
+  'FERRY_DATASET_SPLIT',
+  'FERRY_HYPERPARAMETERS',
+  'FERRY_OUTPUT_DIR',
+  'FERRY_RESULT_PATH',
+  'MASTER_ADDR',
+  'MASTER_PORT',
+  'WORLD_SIZE',
+  'RANK',
+  'PET_NNODES',
+  'PET_NPROC_PER_NODE',
+  'PET_NODE_RANK',
+] as const;
+
+export function jobName(trainingJob: TrainingJob): string {
+  return trainingJob.metadata.name ?? '';
+}
+
+/** The headless Service's name: `<job>-workers`, or the job name when that would be too long. */
+export function headlessServiceName(trainingJob: TrainingJob): string {
+  const name = `${jobName(trainingJob)}-workers`;
+  return name.length <= 63 ? name : jobName(trainingJob);
+}
+
+/** GPUs the whole job needs: per worker × workers. */
+export function totalGpus(trainingJob: TrainingJob): number {
+  return (trainingJob.spec.resources?.gpus ?? 0) * (trainingJob.spec.distributed?.workers ?? 1);
+}
+
+/** Maps a `pvc://claim/path` or `file://` URI to what the container sees. */
+export function containerPath(uri: string): { path: string; claim?: string } {
+  if (uri.startsWith('pvc://')) {
+    const rest = uri.slice('pvc://'.length);
+    const slash = rest.indexOf('/');
+    const claim = slash === -1 ? rest : rest.slice(0, slash);
+    const inside = slash === -1 ? '' : rest.slice(slash + 1);
+    return { path: joinPath(`${CLAIMS_ROOT}/${claim}`, inside), claim };
+  }
+  if (uri.startsWith('file://')) return { path: decodeURIComponent(new URL(uri).pathname) };
+  return { path: uri };
+}
+
+/** Where the artifacts of this TrainingJob go, as a URI (the output URI plus the job name). */
+export function outputDirectoryUri(inputs: JobInputs): string {
+  return joinPath(inputs.outputUri, jobName(inputs.trainingJob));
+}
+
+export function desiredJob(inputs: JobInputs): V1Job {
+  const { trainingJob } = inputs;
+  const spec = trainingJob.spec;
+  const name = jobName(trainingJob);
+  const labels = jobLabels(trainingJob);
+  const distributed = spec.distributed;
+  const deadline =
+    spec.activeDeadline === undefined ? undefined : parseDuration(spec.activeDeadline);
+  const queue = spec.queue;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      namespace: trainingJob.metadata.namespace ?? 'default',
+      labels: queue === undefined ? labels : { ...labels, [KUEUE_QUEUE_LABEL]: queue },
+      ownerReferences: [ownerReference(trainingJob)],
+    },
+    spec: {
+      backoffLimit: spec.backoffLimit ?? 2,
+      ...(deadline === undefined ? {} : { activeDeadlineSeconds: Math.ceil(deadline / 1000) }),
+      // Kueue admits suspended Jobs by unsuspending them.
+      ...(queue === undefined ? {} : { suspend: true }),
+      ...(distributed === undefined
+        ? {}
+        : {
+            completionMode: 'Indexed',
+            completions: distributed.workers,
+            parallelism: distributed.workers,
+          }),
+      template: {
+        metadata: { labels },
+        spec: podSpec(inputs),
+      },
+    },
+  };
+}
+
+export function desiredHeadlessService(trainingJob: TrainingJob): V1Service | undefined {
+  if (trainingJob.spec.distributed === undefined) return undefined;
+  const port = trainingJob.spec.distributed.masterPort ?? 29500;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: headlessServiceName(trainingJob),
+      namespace: trainingJob.metadata.namespace ?? 'default',
+      labels: jobLabels(trainingJob),
+      ownerReferences: [ownerReference(trainingJob)],
+    },
+    spec: {
+      clusterIP: 'None',
+      // Workers must resolve each other before they are Ready: rendezvous happens first.
+      publishNotReadyAddresses: true,
+      selector: { [TRAINING_JOB_LABEL]: jobName(trainingJob) },
+      ports: [{ name: 'rendezvous', port, targetPort: port }],
+    },
+  };
+}
+
+function jobLabels(trainingJob: TrainingJob): Record<string, string> {
+  return {
+    'app.kubernetes.io/managed-by': 'ferry',
+    [TRAINING_JOB_LABEL]: jobName(trainingJob),
+    [Labels.model]: trainingJob.spec.model,
+  };
+}
+
+function ownerReference(trainingJob: TrainingJob) {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'TrainingJob',
+    name: jobName(trainingJob),
+    uid: trainingJob.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function podSpec(inputs: JobInputs): V1PodSpec {
+  const spec = inputs.trainingJob.spec;
+  const gpus = spec.resources?.gpus ?? 0;
+  const product = spec.resources?.gpuProduct;
+  const { volumes, mounts } = claimVolumes(inputs);
+  const distributed = spec.distributed !== undefined;
+  return {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    ...(distributed ? { subdomain: headlessServiceName(inputs.trainingJob) } : {}),
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: RUN_AS,
+      runAsGroup: RUN_AS,
+      fsGroup: RUN_AS,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    ...(product === undefined ? {} : { nodeSelector: { [GPU_PRODUCT_LABEL]: product } }),
+    ...(gpus > 0
+      ? { tolerations: [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }] }
+      : {}),
+    ...(volumes.length === 0 ? {} : { volumes }),
+    containers: [container(inputs, mounts)],
+  };
+}
+
+function container(inputs: JobInputs, mounts: V1VolumeMount[]): V1Container {
+  const spec = inputs.trainingJob.spec;
+  const resources = resourceList(spec.resources);
+  return {
+    name: CONTAINER_NAME,
+    image: spec.image,
+    ...(spec.command === undefined ? {} : { command: [...spec.command] }),
+    ...(spec.args === undefined ? {} : { args: [...spec.args] }),
+    env: environment(inputs),
+    ...(Object.keys(resources).length === 0
+      ? {}
+      : { resources: { requests: resources, limits: resources } }),
+    ...(mounts.length === 0 ? {} : { volumeMounts: mounts }),
+    terminationMessagePath: RESULT_PATH,
+    terminationMessagePolicy: 'File',
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: false,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+  };
+}
+
+function resourceList(resources: TrainingJob['spec']['resources']): Record<string, string> {
+  const list: Record<string, string> = {};
+  if (resources?.cpu !== undefined) list.cpu = String(resources.cpu);
+  if (resources?.memory !== undefined) list.memory = String(resources.memory);
+  if ((resources?.gpus ?? 0) > 0) list[GPU_RESOURCE] = String(resources?.gpus);
+  return list;
+}
+
+function environment(inputs: JobInputs): V1EnvVar[] {
+  const { trainingJob, dataset } = inputs;
+  const spec = trainingJob.spec;
+  const split = {
+    train: dataset.split.train ?? 0.8,
+    validation: dataset.split.validation ?? 0.1,
+    test: dataset.split.test ?? 0.1,
+    seed: dataset.split.seed ?? 0,
+  };
+  const env: V1EnvVar[] = [
+    { name: 'FERRY_MODEL_NAME', value: spec.model },
+    { name: 'FERRY_TRAINING_JOB', value: jobName(trainingJob) },
+    { name: 'FERRY_DATASET_URI', value: containerUri(dataset.uri) },
+    { name: 'FERRY_DATASET_DIGEST', value: dataset.digest },
+    { name: 'FERRY_DATASET_SPLIT', value: JSON.stringify(split) },
+    { name: 'FERRY_HYPERPARAMETERS', value: JSON.stringify(spec.hyperparameters ?? {}) },
+    { name: 'FERRY_OUTPUT_DIR', value: containerPath(outputDirectoryUri(inputs)).path },
+    { name: 'FERRY_RESULT_PATH', value: RESULT_PATH },
+  ];
+  const distributed = spec.distributed;
+  if (distributed !== undefined) {
+    const processes = distributed.processesPerWorker ?? 1;
+    const rank = {
+      valueFrom: {
+        fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
+      },
+    };
+    env.push(
+      {
+        name: 'MASTER_ADDR',
+        value: `${jobName(trainingJob)}-0.${headlessServiceName(trainingJob)}`,
+      },
+      { name: 'MASTER_PORT', value: String(distributed.masterPort ?? 29500) },
+      { name: 'WORLD_SIZE', value: String(distributed.workers * processes) },
+      { name: 'RANK', ...rank },
+      { name: 'PET_NNODES', value: String(distributed.workers) },
+      { name: 'PET_NPROC_PER_NODE', value: String(processes) },
+      { name: 'PET_NODE_RANK', ...rank },
+    );
+  }
+  const reserved = new Set<string>(CONTRACT_ENV);
+  for (const variable of spec.env ?? []) {
+    if (!reserved.has(variable.name))
+      env.push({ name: variable.name, value: variable.value ?? '' });
+  }
+  return env;
+}
+
+/** A pvc:// data URI becomes a file:// URI under the claim's mount; others pass through. */
+function containerUri(uri: string): string {
+  return uri.startsWith('pvc://') ? `file://${containerPath(uri).path}` : uri;
+}
+
+/** Read-only mounts for data claims, read-write for the output claim, one per claim. */
+function claimVolumes(inputs: JobInputs): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
+  const claims = new Map<string, boolean>(); // claim → read-only
+  const data = containerPath(inputs.dataset.uri).claim;
+  const output = containerPath(inputs.outputUri).claim;
+  if (data !== undefined) claims.set(data, true);
+  if (output !== undefined) claims.set(output, false);
+  const volumes: V1Volume[] = [];
+  const mounts: V1VolumeMount[] = [];
+  for (const [claim, readOnly] of claims) {
+    const volume = `claim-${claim}`.slice(0, 63);
+    volumes.push({ name: volume, persistentVolumeClaim: { claimName: claim, readOnly } });
+    mounts.push({ name: volume, mountPath: `${CLAIMS_ROOT}/${claim}`, readOnly });
+  }
+  return { volumes, mounts };
+}
+
+function joinPath(base: string, path: string): string {
+  if (path === '') return base.replace(/\/+$/, '') || base;
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
