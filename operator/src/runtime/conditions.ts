@@ -1,0 +1,157 @@
+/**
+ * Pure helpers on `status.conditions` in the Kubernetes shape (metav1.Condition). Every
+ * function takes the current list (or `undefined` for none) and returns a new array; the
+ * input is never modified.
+ */
+import type { Condition } from '../api/common.js';
+import { formatTimestamp } from './clock.js';
+
+export type ConditionStatus = Condition['status'];
+
+/** Condition types the runtime itself understands (kstatus's abnormal-true pair, and Ready). */
+export const ConditionType = {
+  Ready: 'Ready',
+  /** True while the controller works towards the desired state. */
+  Reconciling: 'Reconciling',
+  /** True when progress is impossible until the user acts. */
+  Stalled: 'Stalled',
+} as const;
+
+/** A condition as a controller states it; `lastTransitionTime` is the helpers' business. */
+export interface ConditionInput {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+}
+
+type Conditions = readonly Condition[] | undefined;
+
+export function getCondition(conditions: Conditions, type: string): Condition | undefined {
+  return conditions?.find((condition) => condition.type === type);
+}
+
+export function isTrue(conditions: Conditions, type: string): boolean {
+  return getCondition(conditions, type)?.status === 'True';
+}
+
+export function isFalse(conditions: Conditions, type: string): boolean {
+  return getCondition(conditions, type)?.status === 'False';
+}
+
+/**
+ * Sets condition `input.type` (as apimachinery's `meta.SetStatusCondition`):
+ * - absent: appended, with `lastTransitionTime` = `nowMs`;
+ * - present with a different status: replaced in place, `lastTransitionTime` = `nowMs`;
+ * - present with the same status: reason, message and observedGeneration are replaced and
+ *   `lastTransitionTime` is kept, so re-stating a condition never looks like a transition.
+ * `observedGeneration` is taken from `input` only: leaving it out removes it.
+ * Timestamps have whole-second precision, as the API server stores them.
+ */
+export function setCondition(
+  conditions: Conditions,
+  input: ConditionInput,
+  nowMs: number,
+): Condition[] {
+  const list = conditions ?? [];
+  const index = list.findIndex((condition) => condition.type === input.type);
+  const existing = list[index];
+  const lastTransitionTime =
+    existing !== undefined && existing.status === input.status
+      ? existing.lastTransitionTime
+      : formatTimestamp(nowMs);
+  const next: Condition = {
+    type: input.type,
+    status: input.status,
+    ...(input.observedGeneration === undefined
+      ? {}
+      : { observedGeneration: input.observedGeneration }),
+    lastTransitionTime,
+    reason: input.reason,
+    message: input.message,
+  };
+  if (index < 0) return [...list, next];
+  return list.map((condition, i) => (i === index ? next : condition));
+}
+
+/** Removes condition `type`, if present. */
+export function removeCondition(conditions: Conditions, type: string): Condition[] {
+  return (conditions ?? []).filter((condition) => condition.type !== type);
+}
+
+export interface SummariseReadyOptions {
+  /**
+   * Kind-specific abnormal conditions, True meaning something is wrong (such as
+   * `FetchFailed`), most important first. `Stalled` always comes before them.
+   */
+  negativePolarity?: readonly string[];
+  /** The generation this summary was computed from; stamped on Ready. */
+  observedGeneration?: number;
+  /** Reason of Ready=True. Default `Succeeded`. */
+  readyReason?: string;
+  /** Message of Ready=True. Default empty. */
+  readyMessage?: string;
+}
+
+/**
+ * Computes `Ready` from the other conditions, the one place it is decided (Flux's
+ * summarize helper, kstatus conventions). The first rule that applies wins:
+ * 1. `Stalled` True → Ready False with Stalled's reason and message;
+ * 2. the first `negativePolarity` condition that is True → Ready False with its reason
+ *    and message;
+ * 3. `Reconciling` True → Ready Unknown with Reconciling's reason and message;
+ * 4. otherwise → Ready True with `readyReason` / `readyMessage`.
+ * Ready's `lastTransitionTime` follows `setCondition`'s rule.
+ */
+export function summariseReady(
+  conditions: Conditions,
+  options: SummariseReadyOptions,
+  nowMs: number,
+): Condition[] {
+  const generation =
+    options.observedGeneration === undefined
+      ? {}
+      : { observedGeneration: options.observedGeneration };
+  const abnormal = [ConditionType.Stalled, ...(options.negativePolarity ?? [])]
+    .map((type) => getCondition(conditions, type))
+    .find((condition) => condition?.status === 'True');
+  if (abnormal !== undefined) {
+    return setCondition(
+      conditions,
+      {
+        type: ConditionType.Ready,
+        status: 'False',
+        reason: abnormal.reason,
+        message: abnormal.message,
+        ...generation,
+      },
+      nowMs,
+    );
+  }
+  const reconciling = getCondition(conditions, ConditionType.Reconciling);
+  if (reconciling?.status === 'True') {
+    return setCondition(
+      conditions,
+      {
+        type: ConditionType.Ready,
+        status: 'Unknown',
+        reason: reconciling.reason,
+        message: reconciling.message,
+        ...generation,
+      },
+      nowMs,
+    );
+  }
+  return setCondition(
+    conditions,
+    {
+      type: ConditionType.Ready,
+      status: 'True',
+      reason: options.readyReason ?? 'Succeeded',
+      message: options.readyMessage ?? '',
+      ...generation,
+    },
+    nowMs,
+  );
+}

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import type { Condition } from '../../operator/src/api/common.js';
+import {
+  getCondition,
+  isFalse,
+  isTrue,
+  removeCondition,
+  setCondition,
+  summariseReady,
+  type ConditionInput,
+} from '../../operator/src/runtime/conditions.js';
+
+const T0 = Date.UTC(2024, 0, 1, 0, 0, 0);
+const T0_TEXT = '2024-01-01T00:00:00Z';
+const T1 = Date.UTC(2024, 0, 1, 0, 5, 0, 750);
+const T1_TEXT = '2024-01-01T00:05:00Z';
+
+function cond(
+  type: string,
+  status: Condition['status'],
+  extra: Partial<Condition> = {},
+): Condition {
+  return {
+    type,
+    status,
+    lastTransitionTime: T0_TEXT,
+    reason: `${type}${status}`,
+    message: '',
+    ...extra,
+  };
+}
+
+describe('setCondition', () => {
+  const cases: [string, Condition[] | undefined, ConditionInput, Condition[]][] = [
+    [
+      'adds to an absent list, stamping now',
+      undefined,
+      { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'ok', observedGeneration: 2 },
+      [
+        {
+          type: 'Ready',
+          status: 'True',
+          observedGeneration: 2,
+          lastTransitionTime: T1_TEXT,
+          reason: 'Succeeded',
+          message: 'ok',
+        },
+      ],
+    ],
+    [
+      'appends a new type after the existing ones',
+      [cond('Ready', 'True')],
+      { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message: 'bad' },
+      [
+        cond('Ready', 'True'),
+        {
+          type: 'Stalled',
+          status: 'True',
+          lastTransitionTime: T1_TEXT,
+          reason: 'InvalidSpec',
+          message: 'bad',
+        },
+      ],
+    ],
+    [
+      'same status: keeps lastTransitionTime, updates reason, message, observedGeneration',
+      [cond('Ready', 'False', { observedGeneration: 1, reason: 'Old', message: 'old' })],
+      { type: 'Ready', status: 'False', reason: 'New', message: 'new', observedGeneration: 2 },
+      [
+        {
+          type: 'Ready',
+          status: 'False',
+          observedGeneration: 2,
+          lastTransitionTime: T0_TEXT,
+          reason: 'New',
+          message: 'new',
+        },
+      ],
+    ],
+    [
+      'status change: new lastTransitionTime, replaced in place',
+      [cond('Reconciling', 'True'), cond('Ready', 'Unknown'), cond('Drifted', 'False')],
+      { type: 'Ready', status: 'True', reason: 'Succeeded', message: '' },
+      [
+        cond('Reconciling', 'True'),
+        {
+          type: 'Ready',
+          status: 'True',
+          lastTransitionTime: T1_TEXT,
+          reason: 'Succeeded',
+          message: '',
+        },
+        cond('Drifted', 'False'),
+      ],
+    ],
+    [
+      'omitting observedGeneration removes it',
+      [cond('Ready', 'True', { observedGeneration: 4 })],
+      { type: 'Ready', status: 'True', reason: 'ReadyTrue', message: '' },
+      [cond('Ready', 'True')],
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, before, input, expected) => {
+    const snapshot = structuredClone(before);
+    const after = setCondition(before, input, T1);
+    expect(after).toEqual(expected);
+    expect(before).toEqual(snapshot); // input untouched
+    expect(after).not.toBe(before);
+  });
+
+  it('re-stating a condition yields an equal list (no spurious transition)', () => {
+    const once = setCondition(
+      [],
+      { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'm' },
+      T0,
+    );
+    const again = setCondition(
+      once,
+      { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'm' },
+      T1,
+    );
+    expect(again).toEqual(once);
+  });
+});
+
+describe('getCondition / isTrue / isFalse / removeCondition', () => {
+  const list = [cond('Ready', 'True'), cond('Stalled', 'False'), cond('Reconciling', 'Unknown')];
+  it.each([
+    ['Ready', true, false],
+    ['Stalled', false, true],
+    ['Reconciling', false, false],
+    ['Missing', false, false],
+  ])('%s: isTrue=%s isFalse=%s', (type, expectTrue, expectFalse) => {
+    expect(isTrue(list, type)).toBe(expectTrue);
+    expect(isFalse(list, type)).toBe(expectFalse);
+  });
+
+  it('gets by type, and handles an absent list', () => {
+    expect(getCondition(list, 'Stalled')).toEqual(cond('Stalled', 'False'));
+    expect(getCondition(undefined, 'Ready')).toBeUndefined();
+    expect(isTrue(undefined, 'Ready')).toBe(false);
+  });
+
+  it('removes by type without touching the input', () => {
+    expect(removeCondition(list, 'Stalled')).toEqual([
+      cond('Ready', 'True'),
+      cond('Reconciling', 'Unknown'),
+    ]);
+    expect(removeCondition(list, 'Missing')).toEqual(list);
+    expect(removeCondition(undefined, 'Ready')).toEqual([]);
+    expect(list).toHaveLength(3);
+  });
+});
+
+describe('summariseReady', () => {
+  const negative = ['FetchFailed', 'DigestMismatch'];
+  const cases: [string, Condition[], Pick<Condition, 'status' | 'reason' | 'message'>][] = [
+    ['nothing abnormal → True', [], { status: 'True', reason: 'Succeeded', message: '' }],
+    [
+      'Stalled wins over everything',
+      [
+        cond('FetchFailed', 'True', { reason: 'NotFound', message: 'no file' }),
+        cond('Reconciling', 'True'),
+        cond('Stalled', 'True', { reason: 'InvalidSpec', message: 'bad uri' }),
+      ],
+      { status: 'False', reason: 'InvalidSpec', message: 'bad uri' },
+    ],
+    [
+      'first negative-polarity condition in priority order',
+      [
+        cond('DigestMismatch', 'True', { reason: 'DigestMismatch', message: 'sha differs' }),
+        cond('FetchFailed', 'True', { reason: 'NotFound', message: 'no file' }),
+      ],
+      { status: 'False', reason: 'NotFound', message: 'no file' },
+    ],
+    [
+      'a failure beats progress',
+      [
+        cond('Reconciling', 'True'),
+        cond('DigestMismatch', 'True', { reason: 'DigestMismatch', message: 'x' }),
+      ],
+      { status: 'False', reason: 'DigestMismatch', message: 'x' },
+    ],
+    [
+      'Reconciling alone → Unknown with its reason',
+      [cond('Reconciling', 'True', { reason: 'Progressing', message: 'fetching' })],
+      { status: 'Unknown', reason: 'Progressing', message: 'fetching' },
+    ],
+    [
+      'False or Unknown abnormal conditions do not count',
+      [cond('Stalled', 'False'), cond('FetchFailed', 'Unknown'), cond('Reconciling', 'False')],
+      { status: 'True', reason: 'Succeeded', message: '' },
+    ],
+    [
+      'conditions not listed as negative are ignored',
+      [cond('Drifted', 'True')],
+      { status: 'True', reason: 'Succeeded', message: '' },
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, conditions, expected) => {
+    const ready = getCondition(
+      summariseReady(conditions, { negativePolarity: negative }, T1),
+      'Ready',
+    );
+    expect(ready).toMatchObject(expected);
+  });
+
+  it('stamps observedGeneration and the given Ready=True reason and message', () => {
+    const result = summariseReady(
+      [],
+      { observedGeneration: 3, readyReason: 'Registered', readyMessage: 'v3' },
+      T1,
+    );
+    expect(result).toEqual([
+      {
+        type: 'Ready',
+        status: 'True',
+        observedGeneration: 3,
+        lastTransitionTime: T1_TEXT,
+        reason: 'Registered',
+        message: 'v3',
+      },
+    ]);
+  });
+
+  it('keeps lastTransitionTime when Ready stays the same across summaries', () => {
+    const first = summariseReady([cond('Stalled', 'True', { reason: 'A', message: 'a' })], {}, T0);
+    const second = summariseReady(first, {}, T1);
+    expect(getCondition(second, 'Ready')?.lastTransitionTime).toBe(T0_TEXT);
+  });
+});
