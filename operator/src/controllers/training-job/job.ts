@@ -87,8 +87,14 @@ export function containerPath(uri: string): { path: string; claim?: string } {
 }
 
 /** Where the artifacts of this TrainingJob go, as a URI (the output URI plus the job name). */
-export function outputDirectoryUri(inputs: JobInputs): string {
-  return joinPath(inputs.outputUri, jobName(inputs.trainingJob));
+export function outputDirectoryUri(trainingJob: TrainingJob, outputUri: string): string {
+  return joinPath(outputUri, jobName(trainingJob));
+}
+
+/** The value of a contract variable in the Job Ferry created (what the run really used). */
+export function jobEnv(job: V1Job, name: (typeof CONTRACT_ENV)[number]): string | undefined {
+  const container = job.spec?.template.spec?.containers.find((c) => c.name === CONTAINER_NAME);
+  return container?.env?.find((variable) => variable.name === name)?.value;
 }
 
 export function desiredJob(inputs: JobInputs): V1Job {
@@ -245,7 +251,10 @@ function environment(inputs: JobInputs): V1EnvVar[] {
     { name: 'FERRY_DATASET_DIGEST', value: dataset.digest },
     { name: 'FERRY_DATASET_SPLIT', value: JSON.stringify(split) },
     { name: 'FERRY_HYPERPARAMETERS', value: JSON.stringify(spec.hyperparameters ?? {}) },
-    { name: 'FERRY_OUTPUT_DIR', value: containerPath(outputDirectoryUri(inputs)).path },
+    {
+      name: 'FERRY_OUTPUT_DIR',
+      value: containerPath(outputDirectoryUri(inputs.trainingJob, inputs.outputUri)).path,
+    },
     { name: 'FERRY_RESULT_PATH', value: RESULT_PATH },
   ];
   const distributed = spec.distributed;

@@ -1,0 +1,286 @@
+/**
+ * The TrainingJob controller's decision, as a pure function of what it observed: which
+ * objects to create and what the status should say. The controller's shell reads the
+ * cluster, calls `planTrainingJob`, applies the actions, and patches the status.
+ *
+ * Order of a TrainingJob's life: wait for its Dataset to be Ready → wait for GPU admission
+ * (or Kueue) → create the Job (and headless Service) → follow the Job → on success, parse
+ * the result and register exactly one ModelVersion. A finished TrainingJob is terminal.
+ */
+
+import type { V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
+import {
+  formatDuration,
+  type Dataset,
+  type ModelVersion,
+  type TrainingJob,
+  type TrainingJobStatus,
+  type TrainingPhase,
+} from '../../api/index.js';
+import { setCondition } from '../../runtime/conditions.js';
+import {
+  desiredHeadlessService,
+  desiredJob,
+  jobEnv,
+  outputDirectoryUri,
+  totalGpus,
+} from './job.js';
+import { desiredModelVersion, modelVersionName, registeredBy } from './model-version.js';
+import { observeJob } from './observe.js';
+import { parseTrainingResult } from './result.js';
+
+export interface TrainingJobObserved {
+  trainingJob: TrainingJob;
+  /** Undefined when the Dataset does not exist. */
+  dataset: Dataset | undefined;
+  job: V1Job | undefined;
+  pods: readonly V1Pod[];
+  service: V1Service | undefined;
+  /** The ModelVersion with this job's deterministic name, if one exists. */
+  modelVersion: ModelVersion | undefined;
+  /** Ferry's admission decision for this job (ignored when Kueue admits it). */
+  admission: { admitted: true } | { admitted: false; message: string };
+  /** Used when spec.output is unset. */
+  defaultOutputUri: string;
+  nowMs: number;
+}
+
+export type TrainingJobAction =
+  | { type: 'createJob'; job: V1Job }
+  | { type: 'createService'; service: V1Service }
+  | { type: 'createModelVersion'; modelVersion: ModelVersion };
+
+export interface TrainingJobPlan {
+  status: TrainingJobStatus;
+  actions: TrainingJobAction[];
+  /** Look again after this long even without a watch event. */
+  requeueAfterMs?: number;
+}
+
+const TERMINAL: readonly TrainingPhase[] = ['Succeeded', 'Failed'];
+const DATASET_RECHECK_MS = 30_000;
+
+export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan {
+  const { trainingJob, nowMs } = observed;
+  const previous = trainingJob.status ?? {};
+  const generation = trainingJob.metadata.generation ?? 0;
+  const base: TrainingJobStatus = {
+    ...previous,
+    observedGeneration: generation,
+    gpus: totalGpus(trainingJob),
+  };
+
+  /** Status with phase, message and the Ready/Reconciling/Stalled conditions that go with it. */
+  const withPhase = (
+    status: TrainingJobStatus,
+    phase: TrainingPhase,
+    reason: string,
+    message: string,
+    stalled?: { reason: string; message: string },
+  ): TrainingJobStatus => {
+    const done = phase === 'Succeeded';
+    const terminal = TERMINAL.includes(phase);
+    let conditions = setCondition(
+      status.conditions,
+      {
+        type: 'Ready',
+        status: done ? 'True' : 'False',
+        reason,
+        message,
+        observedGeneration: generation,
+      },
+      nowMs,
+    );
+    conditions = setCondition(
+      conditions,
+      {
+        type: 'Reconciling',
+        status: terminal ? 'False' : 'True',
+        reason: terminal ? reason : 'Progressing',
+        message: terminal ? message : `phase ${phase}: ${message}`,
+        observedGeneration: generation,
+      },
+      nowMs,
+    );
+    const stall = stalled ?? (phase === 'Failed' ? { reason, message } : undefined);
+    conditions =
+      stall === undefined
+        ? conditions.filter((condition) => condition.type !== 'Stalled')
+        : setCondition(
+            conditions,
+            { type: 'Stalled', status: 'True', ...stall, observedGeneration: generation },
+            nowMs,
+          );
+    return { ...status, phase, message, conditions };
+  };
+
+  // A finished TrainingJob is terminal: nothing is recreated, nothing re-registered.
+  if (
+    previous.phase !== undefined &&
+    TERMINAL.includes(previous.phase) &&
+    (previous.phase === 'Failed' || previous.modelVersion !== undefined)
+  ) {
+    return { status: base, actions: [] };
+  }
+
+  if (observed.job === undefined) {
+    const dataset = observed.dataset;
+    if (dataset === undefined) {
+      return {
+        status: withPhase(
+          base,
+          'Pending',
+          'DatasetNotFound',
+          `Dataset "${trainingJob.spec.datasetRef.name}" does not exist`,
+        ),
+        actions: [],
+        requeueAfterMs: DATASET_RECHECK_MS,
+      };
+    }
+    const datasetReady = dataset.status?.conditions?.find((c) => c.type === 'Ready');
+    if (datasetReady?.status !== 'True' || dataset.status?.digest === undefined) {
+      return {
+        status: withPhase(
+          base,
+          'Pending',
+          'DatasetNotReady',
+          `Dataset "${dataset.metadata.name ?? ''}" is not Ready${datasetReady === undefined ? '' : `: ${datasetReady.message}`}`,
+        ),
+        actions: [],
+        requeueAfterMs: DATASET_RECHECK_MS,
+      };
+    }
+    const queuedTime = previous.queuedTime ?? new Date(nowMs).toISOString();
+    const kueue = trainingJob.spec.queue !== undefined;
+    if (!kueue && !observed.admission.admitted) {
+      return {
+        status: withPhase(
+          { ...base, queuedTime },
+          'Queued',
+          'WaitingForCapacity',
+          observed.admission.message,
+        ),
+        actions: [],
+      };
+    }
+    const inputs = {
+      trainingJob,
+      dataset: {
+        uri: dataset.spec.source.uri,
+        digest: dataset.status.digest,
+        split: dataset.spec.split ?? {},
+      },
+      outputUri: trainingJob.spec.output?.uri ?? observed.defaultOutputUri,
+    };
+    const actions: TrainingJobAction[] = [{ type: 'createJob', job: desiredJob(inputs) }];
+    const service = desiredHeadlessService(trainingJob);
+    if (service !== undefined && observed.service === undefined)
+      actions.unshift({ type: 'createService', service });
+    const started = kueue
+      ? withPhase(
+          { ...base, queuedTime },
+          'Queued',
+          'WaitingForKueue',
+          `waiting for Kueue to admit the Job from queue ${trainingJob.spec.queue ?? ''}`,
+        )
+      : withPhase(
+          {
+            ...base,
+            queuedTime,
+            startTime: new Date(nowMs).toISOString(),
+            jobName: trainingJob.metadata.name ?? '',
+          },
+          'Admitted',
+          'Admitted',
+          `admitted with ${totalGpus(trainingJob)} GPUs; the training Job is starting`,
+        );
+    return { status: { ...started, jobName: trainingJob.metadata.name ?? '' }, actions };
+  }
+
+  const observation = observeJob(observed.job, observed.pods);
+  const timed: TrainingJobStatus = {
+    ...base,
+    jobName: observed.job.metadata?.name ?? '',
+    attempts: observation.attempts,
+    ...(observation.startTime === undefined
+      ? {}
+      : { startTime: previous.startTime ?? observation.startTime }),
+    ...(observation.completionTime === undefined
+      ? {}
+      : { completionTime: observation.completionTime }),
+  };
+  const withDuration = (status: TrainingJobStatus): TrainingJobStatus => {
+    if (status.startTime === undefined || status.completionTime === undefined) return status;
+    return {
+      ...status,
+      duration: formatDuration(Date.parse(status.completionTime) - Date.parse(status.startTime)),
+    };
+  };
+
+  if (observation.phase === 'Failed') {
+    return {
+      status: withDuration(withPhase(timed, 'Failed', observation.reason, observation.message)),
+      actions: [],
+    };
+  }
+  if (observation.phase !== 'Succeeded') {
+    return {
+      status: withPhase(
+        timed,
+        observation.phase,
+        observation.reason,
+        observation.message,
+        observation.stuck,
+      ),
+      actions: [],
+    };
+  }
+
+  const parsed = parseTrainingResult(observation.result);
+  if (!parsed.ok) {
+    return {
+      status: withDuration(withPhase(timed, 'Failed', 'InvalidResult', parsed.message)),
+      actions: [],
+    };
+  }
+  const finished = withDuration({ ...timed, metrics: parsed.result.metrics });
+  const name = modelVersionName(trainingJob);
+  const existing = observed.modelVersion;
+  if (existing !== undefined && !registeredBy(existing, trainingJob)) {
+    return {
+      status: withPhase(
+        finished,
+        'Failed',
+        'ModelVersionConflict',
+        `ModelVersion "${name}" already exists and was registered by another TrainingJob of the same name; rename this TrainingJob`,
+      ),
+      actions: [],
+    };
+  }
+  const registered = withPhase(
+    { ...finished, modelVersion: name },
+    'Succeeded',
+    'ModelVersionRegistered',
+    `registered ModelVersion "${name}"`,
+  );
+  if (existing !== undefined) return { status: registered, actions: [] };
+  const job = observed.job;
+  const digest = jobEnv(job, 'FERRY_DATASET_DIGEST');
+  const lineage = {
+    name: trainingJob.spec.datasetRef.name,
+    ...(digest === undefined ? {} : { digest }),
+  };
+  const outputDir = outputDirectoryUri(
+    trainingJob,
+    trainingJob.spec.output?.uri ?? observed.defaultOutputUri,
+  );
+  return {
+    status: registered,
+    actions: [
+      {
+        type: 'createModelVersion',
+        modelVersion: desiredModelVersion(trainingJob, parsed.result, lineage, outputDir),
+      },
+    ],
+  };
+}

@@ -1,0 +1,327 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import type { Dataset, ModelVersion, TrainingJob } from '../../../operator/src/api/index.js';
+import { desiredJob } from '../../../operator/src/controllers/training-job/job.js';
+import {
+  planTrainingJob,
+  type TrainingJobObserved,
+} from '../../../operator/src/controllers/training-job/plan.js';
+import { trainingJob } from './fixtures.js';
+
+const NOW = Date.parse('2026-11-22T10:00:00Z');
+const DIGEST = 'sha256:9cc1c345c71bcc9b486b74cbf6063fa66f4bb5e0f603a4b3c3471ec2e5e8e355';
+const SHA = '9d824ae4eb7a6bfd61e8a857f9442f027d13ee9992b58182793b51b30e229f2e';
+
+function dataset(ready: boolean): Dataset {
+  return {
+    apiVersion: 'ml.ferry.dev/v1alpha1',
+    kind: 'Dataset',
+    metadata: { name: 'iris', namespace: 'ml' },
+    spec: { source: { uri: 'pvc://ferry-data/iris.csv' }, split: { seed: 7 } },
+    status: {
+      digest: DIGEST,
+      conditions: [
+        {
+          type: 'Ready',
+          status: ready ? 'True' : 'False',
+          reason: ready ? 'Succeeded' : 'DigestMismatch',
+          message: ready ? 'ok' : 'digest differs from spec.source.sha256',
+          lastTransitionTime: '2026-11-22T09:00:00Z',
+        },
+      ],
+    },
+  };
+}
+
+function observed(overrides: Partial<TrainingJobObserved> = {}): TrainingJobObserved {
+  return {
+    trainingJob: trainingJob(),
+    dataset: dataset(true),
+    job: undefined,
+    pods: [],
+    service: undefined,
+    modelVersion: undefined,
+    admission: { admitted: true },
+    defaultOutputUri: 'pvc://ferry-models',
+    nowMs: NOW,
+    ...overrides,
+  };
+}
+
+/** The Job Ferry would have created, with the status a kubelet and job controller wrote. */
+function createdJob(status: NonNullable<V1Job['status']>): V1Job {
+  const job = desiredJob({
+    trainingJob: trainingJob(),
+    dataset: { uri: 'pvc://ferry-data/iris.csv', digest: DIGEST, split: {} },
+    outputUri: 'pvc://ferry-models',
+  });
+  job.status = status;
+  return job;
+}
+
+/** A ModelVersion registered by the TrainingJob with uid `uid`. */
+function registeredModelVersion(uid: string): ModelVersion {
+  return {
+    apiVersion: 'ml.ferry.dev/v1alpha1',
+    kind: 'ModelVersion',
+    metadata: {
+      name: 'iris-logreg',
+      namespace: 'ml',
+      annotations: { 'ferry.dev/training-job-uid': uid },
+    },
+    spec: {
+      model: 'iris',
+      version: 'iris-logreg',
+      artifact: { uri: 'pvc://m/model.onnx', sha256: SHA },
+    },
+  };
+}
+
+function completedPod(message: string): V1Pod {
+  return {
+    metadata: { name: 'iris-logreg-x7k2p' },
+    status: {
+      phase: 'Succeeded',
+      containerStatuses: [
+        {
+          name: 'trainer',
+          image: 'img',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: {
+            terminated: { exitCode: 0, message, finishedAt: new Date('2026-11-22T10:03:12Z') },
+          },
+        },
+      ],
+    },
+  };
+}
+
+const COMPLETE: NonNullable<V1Job['status']> = {
+  succeeded: 1,
+  startTime: new Date('2026-11-22T10:00:00Z'),
+  completionTime: new Date('2026-11-22T10:03:12Z'),
+  conditions: [{ type: 'Complete', status: 'True' }],
+};
+const RESULT = `{"metrics": {"accuracy": 0.9231, "f1_macro": 0.9048}, "artifact": "model.onnx", "sha256": "${SHA}"}`;
+
+function readyOf(plan: ReturnType<typeof planTrainingJob>) {
+  return plan.status.conditions?.find((c) => c.type === 'Ready');
+}
+
+describe('planTrainingJob before the Job exists', () => {
+  it.each<{
+    name: string;
+    input: Partial<TrainingJobObserved>;
+    phase: string;
+    reason: string;
+    message: string;
+  }>([
+    {
+      name: 'waits for a missing Dataset',
+      input: { dataset: undefined },
+      phase: 'Pending',
+      reason: 'DatasetNotFound',
+      message: 'Dataset "iris" does not exist',
+    },
+    {
+      name: 'waits for a Dataset that is not Ready',
+      input: { dataset: dataset(false) },
+      phase: 'Pending',
+      reason: 'DatasetNotReady',
+      message: 'Dataset "iris" is not Ready: digest differs from spec.source.sha256',
+    },
+    {
+      name: 'queues while GPU capacity is short',
+      input: {
+        admission: { admitted: false, message: 'waiting for 4 nvidia.com/gpu: 2 of 8 free' },
+      },
+      phase: 'Queued',
+      reason: 'WaitingForCapacity',
+      message: 'waiting for 4 nvidia.com/gpu: 2 of 8 free',
+    },
+  ])('$name', ({ input, phase, reason, message }) => {
+    const plan = planTrainingJob(observed(input));
+    expect(plan.actions).toEqual([]);
+    expect(plan.status).toMatchObject({ phase, message });
+    expect(readyOf(plan)).toMatchObject({ status: 'False', reason, message });
+  });
+
+  it('creates the Job once admitted', () => {
+    const plan = planTrainingJob(observed());
+    expect(plan.actions.map((action) => action.type)).toEqual(['createJob']);
+    expect(plan.status).toMatchObject({
+      phase: 'Admitted',
+      jobName: 'iris-logreg',
+      startTime: '2026-11-22T10:00:00.000Z',
+      observedGeneration: 1,
+    });
+    const job = plan.actions[0]?.type === 'createJob' ? plan.actions[0].job : undefined;
+    const env = job?.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(env.find((e) => e.name === 'FERRY_DATASET_DIGEST')?.value).toBe(DIGEST);
+    expect(env.find((e) => e.name === 'FERRY_DATASET_SPLIT')?.value).toBe(
+      '{"train":0.8,"validation":0.1,"test":0.1,"seed":7}',
+    );
+  });
+
+  it('creates the headless Service before a distributed Job', () => {
+    const plan = planTrainingJob(
+      observed({ trainingJob: trainingJob({ distributed: { workers: 2 } }) }),
+    );
+    expect(plan.actions.map((action) => action.type)).toEqual(['createService', 'createJob']);
+  });
+
+  it('leaves admission to Kueue when spec.queue is set, even without capacity', () => {
+    const plan = planTrainingJob(
+      observed({
+        trainingJob: trainingJob({ queue: 'team-a' }),
+        admission: { admitted: false, message: 'no GPUs' },
+      }),
+    );
+    expect(plan.actions.map((action) => action.type)).toEqual(['createJob']);
+    expect(plan.status).toMatchObject({
+      phase: 'Queued',
+      message: 'waiting for Kueue to admit the Job from queue team-a',
+    });
+  });
+});
+
+describe('planTrainingJob after the Job exists', () => {
+  it('registers exactly one ModelVersion with the lineage of the run', () => {
+    const committed: TrainingJob = {
+      ...trainingJob({ hyperparameters: { C: 1 } }),
+      metadata: {
+        ...trainingJob().metadata,
+        labels: { 'ferry.dev/git-commit': '0123456789abcdef0123456789abcdef01234567' },
+      },
+    };
+    const plan = planTrainingJob(
+      observed({ trainingJob: committed, job: createdJob(COMPLETE), pods: [completedPod(RESULT)] }),
+    );
+    expect(plan.status).toMatchObject({
+      phase: 'Succeeded',
+      modelVersion: 'iris-logreg',
+      metrics: { accuracy: 0.9231, f1_macro: 0.9048 },
+      duration: '3m12s',
+    });
+    expect(readyOf(plan)).toMatchObject({ status: 'True', reason: 'ModelVersionRegistered' });
+    expect(plan.actions).toEqual([
+      {
+        type: 'createModelVersion',
+        modelVersion: {
+          apiVersion: 'ml.ferry.dev/v1alpha1',
+          kind: 'ModelVersion',
+          metadata: {
+            name: 'iris-logreg',
+            namespace: 'ml',
+            labels: { 'ferry.dev/model': 'iris', 'ferry.dev/training-job': 'iris-logreg' },
+            annotations: { 'ferry.dev/training-job-uid': 'uid-1234' },
+          },
+          spec: {
+            model: 'iris',
+            version: 'iris-logreg',
+            artifact: {
+              uri: 'pvc://ferry-models/iris-logreg/model.onnx',
+              sha256: SHA,
+              format: 'onnx',
+            },
+            metrics: { accuracy: 0.9231, f1_macro: 0.9048 },
+            primaryMetric: 'accuracy',
+            lineage: {
+              dataset: { name: 'iris', digest: DIGEST },
+              trainingJob: 'iris-logreg',
+              gitCommit: '0123456789abcdef0123456789abcdef01234567',
+              hyperparameters: { C: 1 },
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it('adopts a ModelVersion it registered before (a restart or a concurrent reconcile)', () => {
+    const mine = registeredModelVersion('uid-1234');
+    const plan = planTrainingJob(
+      observed({ job: createdJob(COMPLETE), pods: [completedPod(RESULT)], modelVersion: mine }),
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.status).toMatchObject({ phase: 'Succeeded', modelVersion: 'iris-logreg' });
+  });
+
+  it('refuses to adopt a ModelVersion registered by an earlier TrainingJob of the same name', () => {
+    const theirs = registeredModelVersion('uid-old');
+    const plan = planTrainingJob(
+      observed({ job: createdJob(COMPLETE), pods: [completedPod(RESULT)], modelVersion: theirs }),
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.status.phase).toBe('Failed');
+    expect(readyOf(plan)).toMatchObject({ reason: 'ModelVersionConflict' });
+  });
+
+  it('fails without registering anything when the result is malformed', () => {
+    const plan = planTrainingJob(
+      observed({
+        job: createdJob(COMPLETE),
+        pods: [completedPod('{"metrics": {"accuracy": 0.9}}')],
+      }),
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.status.phase).toBe('Failed');
+    expect(plan.status.modelVersion).toBeUndefined();
+    expect(readyOf(plan)).toMatchObject({ reason: 'InvalidResult' });
+    expect(plan.status.message).toContain(
+      '"artifact" must be the path of the model file, got "nothing"',
+    );
+    expect(plan.status.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'InvalidResult',
+    });
+  });
+
+  it('fails with the Job failure reason', () => {
+    const plan = planTrainingJob(
+      observed({
+        job: createdJob({
+          failed: 3,
+          conditions: [
+            {
+              type: 'Failed',
+              status: 'True',
+              reason: 'BackoffLimitExceeded',
+              message: 'Job has reached the specified backoff limit',
+              lastTransitionTime: new Date(NOW),
+            },
+          ],
+        }),
+      }),
+    );
+    expect(plan.status).toMatchObject({ phase: 'Failed', attempts: 3 });
+    expect(readyOf(plan)).toMatchObject({ status: 'False', reason: 'BackoffLimitExceeded' });
+  });
+
+  it('is terminal once Succeeded: nothing is recreated when the Job is gone', () => {
+    const first = planTrainingJob(
+      observed({ job: createdJob(COMPLETE), pods: [completedPod(RESULT)] }),
+    );
+    const done: TrainingJob = { ...trainingJob(), status: first.status };
+    const again = planTrainingJob(observed({ trainingJob: done, nowMs: NOW + 3_600_000 }));
+    expect(again.actions).toEqual([]);
+    expect(again.status).toEqual(first.status);
+  });
+
+  it('keeps lastTransitionTime when a later reconcile states the same condition', () => {
+    const running = createdJob({ active: 1 });
+    const runningPod: V1Pod = { metadata: { name: 'p' }, status: { phase: 'Running' } };
+    const first = planTrainingJob(observed({ job: running, pods: [runningPod] }));
+    const later = planTrainingJob(
+      observed({
+        trainingJob: { ...trainingJob(), status: first.status },
+        job: running,
+        pods: [runningPod],
+        nowMs: NOW + 60_000,
+      }),
+    );
+    expect(later.status).toEqual(first.status);
+  });
+});
