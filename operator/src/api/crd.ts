@@ -47,7 +47,10 @@ export function openAPIV3Schema(definition: KindDefinition): JSONSchemaProps {
         description: `APIVersion of this object: ${API_VERSION}.`,
       },
       kind: { type: 'string', description: `Kind of this object: ${definition.kind}.` },
-      metadata: { type: 'object', description: 'Standard object metadata.' },
+      // Only `type: object`: kube-apiserver refuses any other keyword on the root metadata,
+      // a description included ("metadata is implicitly specified"); kubectl explain takes
+      // ObjectMeta's documentation from the server.
+      metadata: { type: 'object' },
       spec: definition.spec.json,
       status: definition.status.json,
     },

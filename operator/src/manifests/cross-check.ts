@@ -50,7 +50,11 @@ export function checkAcrossObjects(documents: readonly ManifestDocument[]): Prob
     const limit = NAME_LIMITS[kind];
     // A name that is not even a subdomain is already reported by the schema check.
     const subdomain = DNS1123_SUBDOMAIN_RE.test(name);
-    if (limit !== undefined && subdomain && (!DNS1123_LABEL_RE.test(name) || name.length > limit.maxLength)) {
+    if (
+      limit !== undefined &&
+      subdomain &&
+      (!DNS1123_LABEL_RE.test(name) || name.length > limit.maxLength)
+    ) {
       problems.push(
         problemAt(
           document,
@@ -66,7 +70,8 @@ export function checkAcrossObjects(documents: readonly ManifestDocument[]): Prob
     const definition = KINDS.find((candidate) => candidate.kind === document.identity.kind);
     for (const reference of definition?.references ?? []) {
       const name = valueAtPath(document.value, reference.path);
-      if (typeof name !== 'string') continue; // absent optional field, or a schema problem
+      // Absent optional field, or a name the schema check already reports as invalid.
+      if (typeof name !== 'string' || !DNS1123_SUBDOMAIN_RE.test(name)) continue;
       const target = objectKey(reference.targetKind, document.identity.namespace, name);
       if (!seen.has(target)) problems.push(danglingReference(document, reference, name));
     }

@@ -37,6 +37,15 @@ export interface ParsedFile {
   problems: Problem[];
 }
 
+/** Alias dereferences allowed per document before it counts as a resource exhaustion attack. */
+const MAX_ALIAS_COUNT = 100;
+/** Longest message taken from the YAML parser; binary input can make them arbitrarily long. */
+const MAX_MESSAGE_LENGTH = 200;
+
+/**
+ * Parses every document of one file. Never throws: syntax errors, alias bombs and documents
+ * that are not objects become problems with the position they start at.
+ */
 export function parseManifestFile(source: SourceFile): ParsedFile {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(source.text, {
@@ -57,9 +66,12 @@ export function parseManifestFile(source: SourceFile): ParsedFile {
       for (const error of document.errors) {
         problems.push({
           file: source.path,
-          ...position(error.pos[0]),
+          ...position(skipSpaces(source.text, error.pos[0])),
           severity: 'error',
-          message: `YAML syntax error: ${firstLine(error.message)}`,
+          message:
+            error.code === 'RESOURCE_EXHAUSTION'
+              ? `YAML error: the document is nested too deeply or expands too far (${shorten(firstLine(error.message))})`
+              : `YAML syntax error: ${shorten(firstLine(error.message))}`,
         });
       }
       continue;
@@ -76,7 +88,20 @@ export function parseManifestFile(source: SourceFile): ParsedFile {
       });
       continue;
     }
-    const value = document.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+    let value: Record<string, unknown>;
+    try {
+      value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
+    } catch (error) {
+      // The yaml package refuses documents whose aliases expand past maxAliasCount
+      // ("billion laughs"); report that like any other problem with the document.
+      problems.push({
+        file: source.path,
+        ...at,
+        severity: 'error',
+        message: `YAML error: the document is nested too deeply or expands too far (${error instanceof Error ? error.message : String(error)})`,
+      });
+      continue;
+    }
     const apiVersion = value.apiVersion;
     const kind = value.kind;
     if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
@@ -144,7 +169,8 @@ function locateOffset(
       const value = pair.value as Node | null;
       if (last && target === 'key') return start(key) ?? offset;
       current = value;
-      offset = start(value) ?? start(key) ?? offset;
+      // An empty value (`spec:` and nothing after it) is best shown at its key.
+      offset = (isEmptyScalar(value) ? undefined : start(value)) ?? start(key) ?? offset;
     } else if (isSeq(current) && typeof segment === 'number') {
       const item = current.items[segment] as Node | undefined;
       if (item === undefined) return offset;
@@ -157,6 +183,26 @@ function locateOffset(
   return offset;
 }
 
+function isEmptyScalar(node: Node | null): boolean {
+  return isScalar(node) && node.value === null && node.source === '';
+}
+
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+function shorten(message: string): string {
+  return message.length <= MAX_MESSAGE_LENGTH
+    ? message
+    : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
+}
+
+/**
+ * The yaml package places some indentation errors at the start of the line; move to the
+ * first character that is not a space on that line, where the misplaced item begins.
+ */
+function skipSpaces(text: string, offset: number): number {
+  let at = offset;
+  while (text[at] === ' ') at += 1;
+  return text[at] === '\n' || at >= text.length ? offset : at;
 }

@@ -161,7 +161,8 @@ function problemFromError(document: ManifestDocument, error: ErrorObject): Probl
         `Invalid value: ${describeValue(valueAt(document.value, path))}: must be an integer or a string`,
       );
     case 'pattern': {
-      const expected = PATTERN_DESCRIPTIONS[String(params.pattern)] ?? `must match ${String(params.pattern)}`;
+      const expected =
+        PATTERN_DESCRIPTIONS[String(params.pattern)] ?? `must match ${String(params.pattern)}`;
       return problemAt(
         document,
         path,
