@@ -1,23 +1,40 @@
-import { crdsCommand, crdsUsage } from './commands/crds.js';
-import { validateCommand, validateUsage } from './commands/validate.js';
 import { ExitCode, UsageError, type CommandIO } from './io.js';
+
+interface LoadedCommand {
+  usage: string;
+  run: (argv: string[], io: CommandIO) => Promise<ExitCode>;
+}
 
 interface Command {
   summary: string;
-  usage: string;
-  run: (argv: string[], io: CommandIO) => Promise<ExitCode>;
+  /**
+   * Loads the command's module on first use, so `ferry validate` never pays for
+   * onnxruntime and the operator's memory holds only what the operator runs.
+   */
+  load: () => Promise<LoadedCommand>;
 }
 
 const COMMANDS: Record<string, Command> = {
   validate: {
     summary: 'Check Ferry manifests against their schemas and each other',
-    usage: validateUsage,
-    run: validateCommand,
+    load: async () => {
+      const { validateCommand, validateUsage } = await import('./commands/validate.js');
+      return { usage: validateUsage, run: validateCommand };
+    },
+  },
+  devcluster: {
+    summary: 'Run an in-process Kubernetes API server emulator on 127.0.0.1',
+    load: async () => {
+      const { devclusterCommand, devclusterUsage } = await import('./commands/devcluster.js');
+      return { usage: devclusterUsage, run: devclusterCommand };
+    },
   },
   crds: {
     summary: "Print or write Ferry's CustomResourceDefinitions",
-    usage: crdsUsage,
-    run: crdsCommand,
+    load: async () => {
+      const { crdsCommand, crdsUsage } = await import('./commands/crds.js');
+      return { usage: crdsUsage, run: crdsCommand };
+    },
   },
 };
 
@@ -36,11 +53,12 @@ export async function runCli(argv: string[], io: CommandIO): Promise<ExitCode> {
     io.stdout(overview());
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
     io.stderr(`ferry: unknown command "${name}"\n\n${overview()}`);
     return ExitCode.usage;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(`${command.usage}\n`);
     return ExitCode.ok;

@@ -1,0 +1,43 @@
+import { resolve, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DevCluster } from '../../devcluster/index.js';
+import { ExitCode, UsageError, type CommandIO } from '../io.js';
+import { untilShutdownSignal } from '../signals.js';
+
+export const devclusterUsage = `Usage: ferry devcluster [--port N] [--state-dir DIR] [--kubeconfig FILE]
+
+Runs devcluster, an in-process Kubernetes API server emulator, on 127.0.0.1 until
+SIGINT or SIGTERM. Port 0 (the default) picks a free port. With --state-dir, objects
+survive a restart. The kubeconfig goes to FILE, by default DIR/kubeconfig (or
+./kubeconfig without a state directory).`;
+
+export async function devclusterCommand(
+  argv: string[],
+  io: CommandIO,
+  stopWhen: () => Promise<string> = untilShutdownSignal,
+): Promise<ExitCode> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '0' },
+      'state-dir': { type: 'string' },
+      kubeconfig: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}"`);
+  }
+  const stateDir =
+    values['state-dir'] === undefined ? undefined : resolve(io.cwd, values['state-dir']);
+  const kubeconfig = resolve(io.cwd, values.kubeconfig ?? join(stateDir ?? '.', 'kubeconfig'));
+  const cluster = await DevCluster.start(stateDir === undefined ? { port } : { port, stateDir });
+  await cluster.writeKubeconfig(kubeconfig);
+  io.stdout(`kubeconfig: ${kubeconfig}\nserver: ${cluster.url}\n`);
+  const signal = await stopWhen();
+  await cluster.stop();
+  io.stderr(`devcluster: stopped on ${signal}\n`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,145 @@
+/**
+ * DELETE: objects with finalizers get `deletionTimestamp` (and a generation bump) and
+ * stay until their finalizer list empties; others go at once. Dependents are handled by
+ * the garbage collector (background) or released (`propagationPolicy: Orphan`).
+ */
+import { badRequest, conflict } from '../core/errors.js';
+import { clone, getPath, isObject, stringAt, type Json, type JsonObject } from '../core/json.js';
+import { timestamp } from '../core/time.js';
+import { storageKey } from '../registry/types.js';
+import type { Cluster } from './cluster.js';
+import { commit, type Target } from './commit.js';
+import type { WriteOptions } from './options.js';
+import { notFound } from '../core/errors.js';
+
+export interface DeleteOptions {
+  dryRun: boolean;
+  propagationPolicy: 'Background' | 'Foreground' | 'Orphan';
+  preconditions: { uid?: string; resourceVersion?: string };
+}
+
+/** Reads DeleteOptions from a request body (may be empty) and query parameters. */
+export function deleteOptions(body: Json | undefined, query: URLSearchParams): DeleteOptions {
+  const source: JsonObject = isObject(body) ? body : {};
+  const policy =
+    stringAt(source, 'propagationPolicy') ?? query.get('propagationPolicy') ?? 'Background';
+  if (policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
+    throw badRequest(`propagationPolicy: Unsupported value: "${policy}"`);
+  }
+  const dryRun = source['dryRun'];
+  const preconditions: DeleteOptions['preconditions'] = {};
+  const uid = stringAt(source, 'preconditions', 'uid');
+  const resourceVersion = stringAt(source, 'preconditions', 'resourceVersion');
+  if (uid !== undefined) preconditions.uid = uid;
+  if (resourceVersion !== undefined) preconditions.resourceVersion = resourceVersion;
+  return {
+    dryRun:
+      (Array.isArray(dryRun) && dryRun.includes('All')) || query.getAll('dryRun').includes('All'),
+    propagationPolicy: policy,
+    preconditions,
+  };
+}
+
+function finalizersOf(object: JsonObject): Json[] {
+  const list = getPath(object, ['metadata', 'finalizers']);
+  return Array.isArray(list) ? list : [];
+}
+
+/** Deletes one object; returns the object as the response body. */
+export function remove(cluster: Cluster, target: Target, options: DeleteOptions): JsonObject {
+  const storage = storageKey(target.type);
+  const namespace = target.type.namespaced ? target.namespace : '';
+  const current = cluster.store.get(storage, namespace, target.name);
+  if (current === undefined) throw notFound(target.type, target.name);
+  const { uid, resourceVersion } = options.preconditions;
+  if (uid !== undefined && uid !== stringAt(current, 'metadata', 'uid')) {
+    throw conflict(
+      target.type,
+      target.name,
+      `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${stringAt(current, 'metadata', 'uid') ?? ''}`,
+    );
+  }
+  if (
+    resourceVersion !== undefined &&
+    resourceVersion !== stringAt(current, 'metadata', 'resourceVersion')
+  ) {
+    throw conflict(
+      target.type,
+      target.name,
+      `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${stringAt(current, 'metadata', 'resourceVersion') ?? ''}`,
+    );
+  }
+  const isNamespace = target.type.group === '' && target.type.resource === 'namespaces';
+  const ownUid = stringAt(current, 'metadata', 'uid') ?? '';
+  const foreground =
+    options.propagationPolicy === 'Foreground' && dependentsOf(cluster, ownUid).length > 0;
+  if (finalizersOf(current).length > 0 || isNamespace || foreground) {
+    if (getPath(current, ['metadata', 'deletionTimestamp']) !== undefined) return current;
+    const next = clone(current);
+    const metadata = next['metadata'] as JsonObject;
+    if (foreground) {
+      metadata['finalizers'] = [...finalizersOf(current), FOREGROUND];
+      cluster.foreground.add(ownUid);
+    }
+    metadata['deletionTimestamp'] = timestamp(cluster.now());
+    metadata['deletionGracePeriodSeconds'] = 0;
+    const writeOptions: WriteOptions = {
+      dryRun: options.dryRun,
+      fieldManager: '',
+      fieldValidation: 'Ignore',
+      subresource: '',
+      warnings: [],
+    };
+    const result = commit(cluster, target, current, next, writeOptions, true);
+    if (isNamespace || foreground) cluster.onDeleted();
+    return result.object;
+  }
+  if (options.dryRun) return current;
+  if (options.propagationPolicy === 'Orphan')
+    orphanDependents(cluster, stringAt(current, 'metadata', 'uid') ?? '');
+  const gone = cluster.store.remove(storage, current);
+  if (
+    target.type.group === 'apiextensions.k8s.io' &&
+    target.type.resource === 'customresourcedefinitions'
+  ) {
+    removeCustomResources(cluster, current);
+    cluster.syncCrd(current, true);
+  }
+  cluster.onDeleted();
+  return gone;
+}
+
+/** The finalizer that holds an owner until its dependents are gone (Foreground). */
+export const FOREGROUND = 'foregroundDeletion';
+
+/** Stored objects with an ownerReference to `uid`. */
+export function dependentsOf(
+  cluster: Cluster,
+  uid: string,
+): { storage: string; object: JsonObject }[] {
+  return cluster.dependents().filter(({ object }) => {
+    const refs = getPath(object, ['metadata', 'ownerReferences']);
+    return Array.isArray(refs) && refs.some((ref) => isObject(ref) && ref['uid'] === uid);
+  });
+}
+
+function orphanDependents(cluster: Cluster, uid: string): void {
+  for (const { storage, object } of cluster.dependents()) {
+    const refs = getPath(object, ['metadata', 'ownerReferences']);
+    if (!Array.isArray(refs)) continue;
+    const kept = refs.filter((ref) => !(isObject(ref) && ref['uid'] === uid));
+    if (kept.length === refs.length) continue;
+    const next = clone(object);
+    const metadata = next['metadata'] as JsonObject;
+    if (kept.length === 0) delete metadata['ownerReferences'];
+    else metadata['ownerReferences'] = kept;
+    cluster.store.put(storage, next);
+  }
+}
+
+function removeCustomResources(cluster: Cluster, crd: JsonObject): void {
+  const group = stringAt(crd, 'spec', 'group') ?? '';
+  const plural = stringAt(crd, 'spec', 'names', 'plural') ?? '';
+  const storage = `${group}/${plural}`;
+  for (const object of [...cluster.store.list(storage)]) cluster.store.remove(storage, object);
+}

@@ -1,0 +1,217 @@
+/** Dispatches requests on resource paths to the read, write, delete and watch handlers. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, methodNotAllowed } from '../core/errors.js';
+import type { Json, JsonObject } from '../core/json.js';
+import type { Cluster } from '../handlers/cluster.js';
+import { deleteOptions, remove } from '../handlers/delete.js';
+import { parseFieldValidation, type WriteOptions } from '../handlers/options.js';
+import { getOne, list, render, renderingOf, selectionOf, selects } from '../handlers/read.js';
+import { watch, type WatchOptions, type WatchSet } from '../handlers/watch.js';
+import { patch, PATCH_TYPES } from '../handlers/patch.js';
+import { create, update } from '../handlers/write.js';
+import { storageKey, type ResourceType, type ScalePaths } from '../registry/types.js';
+import { toScale, writeScale } from '../handlers/scale.js';
+import type { IncludeObject } from '../table/table.js';
+import { mediaType, readBody } from './body.js';
+import { sendJson, warningHeaders } from './respond.js';
+
+export interface ResourceRoute {
+  type: ResourceType;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+}
+
+function notServed(): ApiError {
+  return new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+}
+
+function includeOf(query: URLSearchParams): IncludeObject {
+  const value = query.get('includeObject');
+  return value === 'None' || value === 'Object' ? value : 'Metadata';
+}
+
+function writeOptions(
+  request: IncomingMessage,
+  query: URLSearchParams,
+  subresource: string,
+  apply: boolean,
+): WriteOptions {
+  const agent = request.headers['user-agent'] ?? 'unknown';
+  const fallback = apply ? '' : (agent.split('/')[0] ?? 'unknown');
+  return {
+    dryRun: query.getAll('dryRun').includes('All'),
+    fieldManager: query.get('fieldManager') ?? fallback,
+    fieldValidation: parseFieldValidation(query.get('fieldValidation')),
+    subresource,
+    warnings: [],
+  };
+}
+
+export async function handleResource(
+  cluster: Cluster,
+  watches: WatchSet,
+  watchOptions: Omit<WatchOptions, 'rendering' | 'include'>,
+  target: ResourceRoute,
+  request: IncomingMessage,
+  response: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  const { type, name } = target;
+  const subresource = target.subresource ?? '';
+  const scale = type.scale;
+  if (subresource === 'scale' && scale !== undefined) {
+    await handleScale(cluster, { ...target, type: { ...type, scale } }, request, response, query);
+    return;
+  }
+  if (subresource !== '' && !(subresource === 'status' && type.hasStatus)) throw notServed();
+  if (!type.namespaced && target.namespace !== undefined) throw notServed();
+  const namespace = target.namespace ?? '';
+  const method = request.method ?? 'GET';
+  const rendering = renderingOf(request.headers.accept);
+  const include = includeOf(query);
+  const now = cluster.now();
+
+  if (method === 'GET') {
+    if (name === undefined) {
+      if (query.get('watch') === 'true' || query.get('watch') === '1') {
+        watch(cluster, watches, type, target.namespace, query, response, {
+          ...watchOptions,
+          rendering,
+          include,
+        });
+        return;
+      }
+      sendJson(response, 200, list(cluster, type, target.namespace, query, rendering, include));
+      return;
+    }
+    sendJson(
+      response,
+      200,
+      render(type, getOne(cluster, type, namespace, name), rendering, now, include),
+    );
+    return;
+  }
+  if (type.namespaced && target.namespace === undefined && method !== 'GET') {
+    throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  }
+  const body = await readBody(request);
+  if (method === 'POST') {
+    if (name !== undefined)
+      throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const options = writeOptions(request, query, '', false);
+    const result = create(cluster, type, namespace, body ?? null, options);
+    sendJson(
+      response,
+      201,
+      render(type, result.object, 'object', now, include),
+      warningHeaders(options.warnings),
+    );
+    return;
+  }
+  if (name === undefined && method === 'DELETE') {
+    sendJson(response, 200, deleteCollection(cluster, type, target.namespace, query, body));
+    return;
+  }
+  if (name === undefined)
+    throw methodNotAllowed('the server does not allow this method on the requested resource');
+  const where = { type, namespace, name };
+  if (method === 'PUT') {
+    const options = writeOptions(request, query, subresource, false);
+    const result = update(cluster, where, body ?? null, options);
+    sendJson(
+      response,
+      200,
+      render(type, result.object, 'object', now, include),
+      warningHeaders(options.warnings),
+    );
+    return;
+  }
+  if (method === 'PATCH') {
+    const contentType = mediaType(request);
+    const options = {
+      ...writeOptions(request, query, subresource, contentType === PATCH_TYPES.apply),
+      force: query.get('force') === 'true',
+    };
+    const result = patch(cluster, where, contentType, body ?? null, options);
+    sendJson(
+      response,
+      result.created ? 201 : 200,
+      render(type, result.object, 'object', now, include),
+      warningHeaders(options.warnings),
+    );
+    return;
+  }
+  if (method === 'DELETE') {
+    const gone = remove(cluster, where, deleteOptions(body, query));
+    sendJson(response, 200, render(type, gone, 'object', now, include));
+    return;
+  }
+  throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+}
+
+function deleteCollection(
+  cluster: Cluster,
+  type: ResourceType,
+  namespace: string | undefined,
+  query: URLSearchParams,
+  body: Json | undefined,
+): JsonObject {
+  const selection = selectionOf(type, query);
+  const options = deleteOptions(body, query);
+  const victims = cluster.store
+    .list(storageKey(type), type.namespaced ? namespace : undefined)
+    .filter((object) => selects(selection, object));
+  const items = victims.map((object) => {
+    const metadata = object['metadata'] as JsonObject;
+    return remove(
+      cluster,
+      {
+        type,
+        namespace: typeof metadata['namespace'] === 'string' ? metadata['namespace'] : '',
+        name: typeof metadata['name'] === 'string' ? metadata['name'] : '',
+      },
+      options,
+    );
+  });
+  return {
+    kind: type.listKind,
+    apiVersion: type.group === '' ? type.version : `${type.group}/${type.version}`,
+    metadata: {},
+    items,
+  };
+}
+
+async function handleScale(
+  cluster: Cluster,
+  target: ResourceRoute & { type: ResourceType & { scale: ScalePaths } },
+  request: IncomingMessage,
+  response: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  const name = target.name;
+  if (name === undefined) throw notServed();
+  const namespace = target.namespace ?? '';
+  const method = request.method ?? 'GET';
+  if (method === 'GET') {
+    sendJson(
+      response,
+      200,
+      toScale(target.type.scale, getOne(cluster, target.type, namespace, name)),
+    );
+    return;
+  }
+  if (method !== 'PUT' && method !== 'PATCH')
+    throw methodNotAllowed('the server does not allow this method on the requested resource');
+  const body = await readBody(request);
+  const options = writeOptions(request, query, 'scale', false);
+  const scale = writeScale(
+    cluster,
+    { type: target.type, namespace, name },
+    method,
+    mediaType(request),
+    body ?? null,
+    options,
+  );
+  sendJson(response, 200, scale);
+}

@@ -1,0 +1,221 @@
+/**
+ * OpenAPI v3 as `kubectl apply` and `kubectl explain` need it: an index of group/version
+ * documents, and per document the paths (each PATCH operation tagged with
+ * `x-kubernetes-group-version-kind` and a `fieldValidation` parameter) and
+ * `components.schemas` holding each kind's schema (the CRD's openAPIV3Schema for custom
+ * resources; an open object for built-ins). Strategic merge is not advertised, so kubectl
+ * falls back to its compiled-in patch metadata for built-ins and to merge patches for
+ * custom resources.
+ */
+import { createHash } from 'node:crypto';
+import { clone, isObject, type JsonObject } from '../core/json.js';
+import type { Registry } from '../registry/registry.js';
+import type { ResourceType } from '../registry/types.js';
+import { OBJECT_META, OBJECT_META_NAME } from './object-meta.js';
+
+const BUILTIN_PACKAGES: Readonly<Record<string, string>> = {
+  '': 'io.k8s.api.core',
+  batch: 'io.k8s.api.batch',
+  apps: 'io.k8s.api.apps',
+  'coordination.k8s.io': 'io.k8s.api.coordination',
+  'discovery.k8s.io': 'io.k8s.api.discovery',
+  'events.k8s.io': 'io.k8s.api.events',
+  'apiextensions.k8s.io': 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions',
+};
+
+/** `dev.ferry.ml.v1alpha1.Dataset` for custom kinds, `io.k8s.api.core.v1.Pod` for built-ins. */
+export function schemaName(type: ResourceType): string {
+  const prefix = type.crdName === undefined ? BUILTIN_PACKAGES[type.group] : undefined;
+  const base = prefix ?? type.group.split('.').reverse().join('.');
+  return `${base}.${type.version}.${type.kind}`;
+}
+
+/** `api/v1` or `apis/<group>/<version>`. */
+export function documentPath(group: string, version: string): string {
+  return group === '' ? `api/${version}` : `apis/${group}/${version}`;
+}
+
+function gvk(type: ResourceType): JsonObject {
+  return { group: type.group, version: type.version, kind: type.kind };
+}
+
+function kindSchema(type: ResourceType): JsonObject {
+  const source = type.schema !== undefined ? clone(type.schema) : builtinSchema(type);
+  const properties = isObject(source['properties']) ? source['properties'] : {};
+  properties['metadata'] = {
+    description:
+      "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+    allOf: [{ $ref: `#/components/schemas/${OBJECT_META_NAME}` }],
+  };
+  source['properties'] = properties;
+  source['x-kubernetes-group-version-kind'] = [gvk(type)];
+  return source;
+}
+
+function builtinSchema(type: ResourceType): JsonObject {
+  return {
+    type: 'object',
+    description: `${type.kind} (${type.group === '' ? 'core' : type.group}/${type.version}), served by devcluster; fields are not described.`,
+    properties: {
+      apiVersion: {
+        type: 'string',
+        description: 'APIVersion defines the versioned schema of this representation of an object.',
+      },
+      kind: {
+        type: 'string',
+        description:
+          'Kind is a string value representing the REST resource this object represents.',
+      },
+      spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+    },
+    'x-kubernetes-preserve-unknown-fields': true,
+  };
+}
+
+function queryParameter(name: string, description: string, type = 'string'): JsonObject {
+  return { name, in: 'query', description, schema: { type, uniqueItems: true } };
+}
+
+const PATH_NAME: JsonObject = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  description: 'name of the object',
+  schema: { type: 'string', uniqueItems: true },
+};
+const PATH_NAMESPACE: JsonObject = {
+  name: 'namespace',
+  in: 'path',
+  required: true,
+  description: 'object name and auth scope',
+  schema: { type: 'string', uniqueItems: true },
+};
+
+const WRITE_PARAMETERS = [
+  queryParameter('dryRun', 'When present, indicates that modifications should not be persisted.'),
+  queryParameter(
+    'fieldManager',
+    'fieldManager is a name associated with the actor or entity that is making these changes.',
+  ),
+  queryParameter(
+    'fieldValidation',
+    'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn (default), Strict.',
+  ),
+];
+
+function operations(type: ResourceType, subresource: string): JsonObject {
+  const ref = { $ref: `#/components/schemas/${schemaName(type)}` };
+  const json = { 'application/json': { schema: ref } };
+  const tag = `${type.kind}${subresource === '' ? '' : 'Status'}`;
+  const op = (action: string, extra: JsonObject = {}): JsonObject => ({
+    operationId: `${action}${tag}`,
+    responses: { '200': { description: 'OK', content: json } },
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': gvk(type),
+    ...extra,
+  });
+  return {
+    get: op('get'),
+    put: op('put', {
+      parameters: WRITE_PARAMETERS,
+      requestBody: { content: json, required: true },
+    }),
+    patch: op('patch', {
+      parameters: [
+        ...WRITE_PARAMETERS,
+        queryParameter('force', 'Force is going to "force" Apply requests.', 'boolean'),
+      ],
+      requestBody: {
+        content: {
+          'application/json-patch+json': { schema: { type: 'object' } },
+          'application/merge-patch+json': { schema: { type: 'object' } },
+          'application/apply-patch+yaml': { schema: { type: 'object' } },
+        },
+        required: true,
+      },
+    }),
+    delete: op('delete'),
+  };
+}
+
+function paths(type: ResourceType): JsonObject {
+  const base = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
+  const scoped = type.namespaced
+    ? `${base}/namespaces/{namespace}/${type.resource}`
+    : `${base}/${type.resource}`;
+  const scope = type.namespaced ? [PATH_NAMESPACE] : [];
+  const result: JsonObject = {
+    [`${scoped}/{name}`]: { ...operations(type, ''), parameters: [PATH_NAME, ...scope] },
+    [scoped]: {
+      get: {
+        operationId: `list${type.kind}`,
+        'x-kubernetes-action': 'list',
+        'x-kubernetes-group-version-kind': gvk(type),
+        responses: { '200': { description: 'OK' } },
+      },
+      post: {
+        operationId: `create${type.kind}`,
+        'x-kubernetes-action': 'post',
+        'x-kubernetes-group-version-kind': gvk(type),
+        parameters: WRITE_PARAMETERS,
+        responses: { '201': { description: 'Created' } },
+      },
+      parameters: scope,
+    },
+  };
+  if (type.hasStatus)
+    result[`${scoped}/{name}/status`] = {
+      ...operations(type, 'status'),
+      parameters: [PATH_NAME, ...scope],
+    };
+  return result;
+}
+
+/** Caches documents per registry revision; hashes let kubectl cache them too. */
+export class OpenApi {
+  private revision = -1;
+  private documents = new Map<string, { text: string; hash: string }>();
+
+  constructor(private readonly registry: Registry) {}
+
+  private refresh(): void {
+    if (this.revision === this.registry.revision) return;
+    this.revision = this.registry.revision;
+    this.documents = new Map();
+    for (const { group, version } of this.registry.groupVersions()) {
+      const types = this.registry
+        .all()
+        .filter((type) => type.group === group && type.version === version);
+      const schemas: JsonObject = { [OBJECT_META_NAME]: OBJECT_META };
+      let allPaths: JsonObject = {};
+      for (const type of types) {
+        schemas[schemaName(type)] = kindSchema(type);
+        allPaths = { ...allPaths, ...paths(type) };
+      }
+      const document = {
+        openapi: '3.0.0',
+        info: { title: 'Kubernetes', version: 'v1.32.0' },
+        paths: allPaths,
+        components: { schemas },
+      };
+      const text = JSON.stringify(document);
+      const hash = createHash('sha512').update(text).digest('hex').slice(0, 64).toUpperCase();
+      this.documents.set(documentPath(group, version), { text, hash });
+    }
+  }
+
+  index(): JsonObject {
+    this.refresh();
+    const entries: JsonObject = {};
+    for (const [path, { hash }] of this.documents)
+      entries[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
+    return { paths: entries };
+  }
+
+  /** The JSON text of one document, or undefined. */
+  document(path: string): string | undefined {
+    this.refresh();
+    return this.documents.get(path)?.text;
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * devcluster: an in-process Kubernetes API server emulator on 127.0.0.1, faithful enough
+ * for the real kubectl and @kubernetes/client-node. Start it, hand its kubeconfig to a
+ * client, stop it. Tests get hooks to compact watch history, close all watches and fail
+ * the next requests.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { checkCustomResourceDefinition } from './apiextensions/structural.js';
+import { ApiError } from './core/errors.js';
+import type { JsonObject } from './core/json.js';
+import { timestamp } from './core/time.js';
+import {
+  aggregated,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  wantsAggregated,
+} from './discovery/discovery.js';
+import { Collector } from './gc/collector.js';
+import { Cluster } from './handlers/cluster.js';
+import { WatchSet } from './handlers/watch.js';
+import { handleResource } from './http/resources.js';
+import { sendError, sendJson } from './http/respond.js';
+import { route } from './http/route.js';
+import { OpenApi } from './openapi/openapi.js';
+import { storageKey } from './registry/types.js';
+import { FileJournal } from './storage/journal.js';
+import { Store } from './storage/store.js';
+
+export interface DevClusterOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Persist objects here; they survive a restart. */
+  stateDir?: string;
+  /** How many changes watches can replay before 410 Expired. */
+  historyLimit?: number;
+  /** Interval between watch BOOKMARKs (default 30 s). */
+  bookmarkMs?: number;
+  /** Receives one line per request. */
+  log?: (line: string) => void;
+}
+
+const VERSION = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-devcluster',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.23.0',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export class DevCluster {
+  private failures = 0;
+  private failureCode = 500;
+
+  private readonly server: Server;
+
+  private constructor(
+    readonly cluster: Cluster,
+    private readonly watches: WatchSet,
+    private readonly collector: Collector,
+    private readonly journal: FileJournal | undefined,
+    openApi: OpenApi,
+    options: DevClusterOptions,
+  ) {
+    const bookmarkMs = options.bookmarkMs ?? 30_000;
+    this.server = createServer((request, response) => {
+      this.handle(request, response, openApi, bookmarkMs, options.log).catch((error: unknown) => {
+        sendError(response, error);
+      });
+    });
+  }
+
+  /** Starts a devcluster; resolves once it listens. */
+  static async start(options: DevClusterOptions = {}): Promise<DevCluster> {
+    const store = new Store(options.historyLimit);
+    const journal =
+      options.stateDir === undefined ? undefined : FileJournal.open(store, options.stateDir);
+    const cluster = new Cluster(store);
+    cluster.structuralCheck = checkCustomResourceDefinition;
+    const collector = new Collector(cluster);
+    cluster.onDeleted = () => {
+      collector.schedule();
+    };
+    for (const crd of store.list('apiextensions.k8s.io/customresourcedefinitions')) {
+      cluster.syncCrd(crd, false);
+    }
+    bootstrap(cluster);
+    const openApi = new OpenApi(cluster.registry);
+    const instance = new DevCluster(cluster, new WatchSet(), collector, journal, openApi, options);
+    await new Promise<void>((resolve, reject) => {
+      instance.server.once('error', reject);
+      instance.server.listen(options.port ?? 0, '127.0.0.1', () => {
+        resolve();
+      });
+    });
+    return instance;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** `http://127.0.0.1:<port>` */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** A kubeconfig (YAML) whose current context points here, namespace `default`. */
+  kubeconfigYaml(): string {
+    return stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'devcluster', cluster: { server: this.url, 'insecure-skip-tls-verify': true } },
+      ],
+      users: [{ name: 'devcluster', user: { token: 'devcluster' } }],
+      contexts: [
+        {
+          name: 'devcluster',
+          context: { cluster: 'devcluster', user: 'devcluster', namespace: 'default' },
+        },
+      ],
+      'current-context': 'devcluster',
+      preferences: {},
+    });
+  }
+
+  async writeKubeconfig(path: string): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, this.kubeconfigYaml(), { mode: 0o600 });
+  }
+
+  kubeConfig(): KubeConfig {
+    const config = new KubeConfig();
+    config.loadFromString(this.kubeconfigYaml());
+    return config;
+  }
+
+  /**
+   * Forgets watch history: a watch from a resourceVersion older than the current one gets
+   * 410 Expired (a watch from the current one still works, as after etcd compaction).
+   */
+  compactHistory(): void {
+    this.cluster.store.compact();
+  }
+
+  /** Ends every open watch (clients see the stream close). */
+  closeWatches(): void {
+    this.watches.closeAll();
+  }
+
+  get openWatches(): number {
+    return this.watches.size;
+  }
+
+  /** The next `count` requests fail with `code` (500 InternalError by default). */
+  failNextRequests(count: number, code = 500): void {
+    this.failures = count;
+    this.failureCode = code;
+  }
+
+  async stop(): Promise<void> {
+    this.watches.closeAll();
+    this.collector.stop();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) =>
+      this.server.close(() => {
+        resolve();
+      }),
+    );
+    this.journal?.close();
+  }
+
+  private async handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    openApi: OpenApi,
+    bookmarkMs: number,
+    log: ((line: string) => void) | undefined,
+  ): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://devcluster');
+    log?.(`${request.method ?? 'GET'} ${url.pathname}${url.search}`);
+    if (this.failures > 0) {
+      this.failures--;
+      const reason = this.failureCode === 503 ? 'ServiceUnavailable' : 'InternalError';
+      throw new ApiError(this.failureCode, reason, 'injected failure (devcluster test hook)');
+    }
+    const registry = this.cluster.registry;
+    const target = route(url.pathname, registry);
+    const accept = request.headers.accept;
+    switch (target.kind) {
+      case 'version':
+        sendJson(response, 200, VERSION);
+        return;
+      case 'health':
+        response.writeHead(200, { 'Content-Type': 'text/plain' });
+        response.end('ok');
+        return;
+      case 'api':
+      case 'apis': {
+        const media = wantsAggregated(accept);
+        if (media !== undefined) {
+          sendJson(response, 200, aggregated(registry, target.kind === 'api', media), {
+            'Content-Type': media,
+          });
+        } else if (target.kind === 'api')
+          sendJson(response, 200, apiVersions(`127.0.0.1:${this.port}`));
+        else sendJson(response, 200, apiGroupList(registry));
+        return;
+      }
+      case 'group': {
+        const group = apiGroup(registry, target.group);
+        if (group === undefined) break;
+        sendJson(response, 200, group);
+        return;
+      }
+      case 'resources': {
+        const resources = apiResourceList(registry, target.group, target.version);
+        if (resources === undefined) break;
+        sendJson(response, 200, resources);
+        return;
+      }
+      case 'openapi-index':
+        sendJson(response, 200, openApi.index());
+        return;
+      case 'openapi-document': {
+        const text = openApi.document(target.path);
+        if (text === undefined) break;
+        sendJson(response, 200, text);
+        return;
+      }
+      case 'resource': {
+        const type = registry.find(target.group, target.version, target.resource);
+        if (type === undefined) break;
+        await handleResource(
+          this.cluster,
+          this.watches,
+          { bookmarkMs, defaultTimeoutSeconds: 1800 },
+          { type, namespace: target.namespace, name: target.name, subresource: target.subresource },
+          request,
+          response,
+          url.searchParams,
+        );
+        return;
+      }
+      case 'openapi-v2':
+      case 'unknown':
+        break;
+    }
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+}
+
+/** Creates the system namespaces and a ready Node, unless restored state has them. */
+function bootstrap(cluster: Cluster): void {
+  const now = timestamp(cluster.now());
+  const namespaces = storageKey(cluster.namespaceType());
+  for (const name of SYSTEM_NAMESPACES) {
+    if (cluster.store.get(namespaces, '', name) !== undefined) continue;
+    cluster.store.put(namespaces, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name,
+        uid: cluster.uid(),
+        creationTimestamp: now,
+        labels: { 'kubernetes.io/metadata.name': name },
+      },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
+  }
+  if (cluster.store.get('/nodes', '', 'devcluster') === undefined) {
+    const node: JsonObject = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: 'devcluster',
+        uid: cluster.uid(),
+        creationTimestamp: now,
+        labels: { 'kubernetes.io/hostname': 'devcluster' },
+      },
+      spec: {},
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'devcluster runs workloads locally',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
+        ],
+        nodeInfo: { kubeletVersion: 'v1.32.0-devcluster' },
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+      },
+    };
+    cluster.store.put('/nodes', node);
+  }
+}
