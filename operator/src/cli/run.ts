@@ -22,6 +22,13 @@ const COMMANDS: Record<string, Command> = {
       return { usage: validateUsage, run: validateCommand };
     },
   },
+  serve: {
+    summary: 'Serve an ONNX model over the Open Inference Protocol v2',
+    load: async () => {
+      const { serveCommand, serveUsage } = await import('./commands/serve.js');
+      return { usage: serveUsage, run: serveCommand };
+    },
+  },
   devcluster: {
     summary: 'Run an in-process Kubernetes API server emulator on 127.0.0.1',
     load: async () => {

@@ -1,0 +1,443 @@
+/**
+ * `npm run bench serve`: what `ferry serve` costs on top of the model, measured in one run.
+ *
+ * For a tiny model (the iris logistic regression, tens of µs per call) and a heavier one (the
+ * MLP from test/fixtures/models/build.py, 1–5 ms per single-row call) it measures:
+ * - raw in-process `session.run` (one row at a time, the floor);
+ * - a no-op `node:http` server in its own process that reads the body and answers a canned
+ *   response of the same size (the cost of HTTP in Node);
+ * - the same bare server running `session.run` on each request (the least any Node server
+ *   running onnxruntime can cost: a run inside a server costs more than one in a tight loop);
+ * - `ferry serve` in its own process, with dynamic batching off (--max-batch-size 1) and on
+ *   (32, no added delay),
+ * each at concurrency 1 and 16 through a closed-loop keep-alive load generator on loopback, and
+ * prints p50/p99 latency, throughput, serving-side CPU per request (from /proc, so it holds up
+ * when other work shares the machine), and the ratios the serving targets name.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as ort from 'onnxruntime-node';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const WARMUP_MS = 300;
+/** Measuring time per target and concurrency, split into ROUNDS interleaved rounds. */
+const MEASURE_MS = 3000;
+const ROUNDS = 10;
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat CPU times. */
+const CLOCK_TICKS = 100;
+
+interface Figures {
+  p50: number;
+  p99: number;
+  /** Requests per second. */
+  rate: number;
+  /** Serving-side CPU per request, µs: robust to other load on the machine, unlike latency. */
+  cpu: number;
+}
+
+interface Row extends Figures {
+  model: string;
+  target: string;
+  concurrency: number;
+}
+
+interface Workload {
+  model: string;
+  path: string;
+  input: string;
+  width: number;
+}
+
+export async function run(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
+  try {
+    await promisify(execFile)('/usr/bin/python3', [
+      join(ROOT, 'test', 'fixtures', 'models', 'build.py'),
+      dir,
+      'mlp',
+    ]);
+    const workloads: Workload[] = [
+      {
+        model: 'tiny',
+        path: join(ROOT, 'examples', 'iris', 'models', 'v1', 'model.onnx'),
+        input: 'input',
+        width: 4,
+      },
+      { model: 'mlp', path: join(dir, 'mlp.onnx'), input: 'x', width: 256 },
+    ];
+    const rows: Row[] = [];
+    for (const workload of workloads) rows.push(...(await measureWorkload(workload)));
+    printTable(rows);
+    printRatios(rows);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureWorkload(workload: Workload): Promise<Row[]> {
+  const { model, path, input, width } = workload;
+  const features = Array.from(
+    { length: width },
+    (_, i) => Math.round(Math.sin(i + 1) * 1000) / 100,
+  );
+  const body = JSON.stringify({
+    inputs: [{ name: input, datatype: 'FP32', shape: [1, width], data: features }],
+  });
+  const serve = (maxBatchSize: number): Promise<Started> =>
+    startProcess([
+      CLI,
+      'serve',
+      '--model',
+      path,
+      '--name',
+      'm',
+      '--port',
+      '0',
+      '--max-batch-size',
+      String(maxBatchSize),
+    ]);
+  const batchingOff = await serve(1);
+  const answer = await post(
+    new Agent({ keepAlive: true }),
+    `${batchingOff.url}/v2/models/m/infer`,
+    body,
+  );
+  const noop = await startProcess(['-e', BARE_SERVER], { FERRY_BENCH_ANSWER: answer });
+  const bare = await startProcess(['-e', BARE_SERVER], {
+    FERRY_BENCH_ANSWER: answer,
+    FERRY_BENCH_MODEL: path,
+  });
+  const batchingOn = await serve(32);
+  const session = await ort.InferenceSession.create(path);
+  const infer = (url: string): string => `${url}/v2/models/m/infer`;
+  // The machine's background load drifts; interleaving short rounds of every target spreads
+  // that drift evenly instead of pinning it on whichever target ran during a busy second.
+  const targets: {
+    target: string;
+    concurrencies: number[];
+    measure: (c: number, ms: number) => Promise<Sample>;
+  }[] = [
+    {
+      target: 'session.run',
+      concurrencies: [1],
+      measure: (_c, ms) => measureRaw(session, input, features, ms),
+    },
+    {
+      target: 'no-op http',
+      concurrencies: [1, 16],
+      measure: (c, ms) => load(`${noop.url}/`, body, c, ms, noop),
+    },
+    {
+      target: 'http + session.run',
+      concurrencies: [1, 16],
+      measure: (c, ms) => load(`${bare.url}/`, body, c, ms, bare),
+    },
+    {
+      target: 'ferry, batching off',
+      concurrencies: [1, 16],
+      measure: (c, ms) => load(infer(batchingOff.url), body, c, ms, batchingOff),
+    },
+    {
+      target: 'ferry, batching on',
+      concurrencies: [1, 16],
+      measure: (c, ms) => load(infer(batchingOn.url), body, c, ms, batchingOn),
+    },
+  ];
+  const samples = new Map<string, Sample>();
+  try {
+    for (const { concurrencies, measure } of targets) {
+      for (const c of concurrencies) await measure(c, WARMUP_MS);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const concurrency of [1, 16]) {
+        for (const { target, concurrencies, measure } of targets) {
+          if (!concurrencies.includes(concurrency)) continue;
+          const key = `${target}@${concurrency}`;
+          const sample = await measure(concurrency, MEASURE_MS / ROUNDS);
+          const sofar = samples.get(key);
+          samples.set(
+            key,
+            sofar === undefined
+              ? sample
+              : {
+                  latencies: [...sofar.latencies, ...sample.latencies],
+                  elapsedMs: sofar.elapsedMs + sample.elapsedMs,
+                  cpuSeconds: sofar.cpuSeconds + sample.cpuSeconds,
+                },
+          );
+        }
+      }
+    }
+  } finally {
+    await session.release();
+    await Promise.all([noop.stop(), bare.stop(), batchingOff.stop(), batchingOn.stop()]);
+  }
+  return [...samples].map(([key, sample]) => {
+    const [target = '', concurrency = ''] = key.split('@');
+    return {
+      model,
+      target,
+      concurrency: Number(concurrency),
+      ...figures(sample),
+    };
+  });
+}
+
+interface Sample {
+  latencies: number[];
+  elapsedMs: number;
+  /** CPU time the serving side used meanwhile (all its threads). */
+  cpuSeconds: number;
+}
+
+/** The floor: one-row `session.run` calls back to back in this process, tensor creation included. */
+async function measureRaw(
+  session: ort.InferenceSession,
+  input: string,
+  features: number[],
+  ms: number,
+): Promise<Sample> {
+  const latencies: number[] = [];
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  while (performance.now() - started < ms) {
+    const before = performance.now();
+    await session.run({
+      [input]: new ort.Tensor('float32', Float32Array.from(features), [1, features.length]),
+    });
+    latencies.push(performance.now() - before);
+  }
+  const used = process.cpuUsage(cpu);
+  return {
+    latencies,
+    elapsedMs: performance.now() - started,
+    cpuSeconds: (used.user + used.system) / 1e6,
+  };
+}
+
+/** Closed loop: `concurrency` callers each send the next request as soon as the last answers. */
+async function load(
+  url: string,
+  body: string,
+  concurrency: number,
+  ms: number,
+  server: Started,
+): Promise<Sample> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  const cpu = await server.cpuSeconds();
+  const started = performance.now();
+  const caller = async (): Promise<void> => {
+    while (performance.now() - started < ms) {
+      const before = performance.now();
+      await post(agent, url, body);
+      latencies.push(performance.now() - before);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, caller));
+  const elapsedMs = performance.now() - started;
+  const cpuSeconds = (await server.cpuSeconds()) - cpu;
+  agent.destroy();
+  return { latencies, elapsedMs, cpuSeconds };
+}
+
+/** CPU seconds (user + system, every thread) process `pid` has used, from /proc. */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function post(agent: Agent, url: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      url,
+      { agent, method: 'POST', headers: { 'content-type': 'application/json' } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          if (response.statusCode === 200) resolve(text);
+          else reject(new Error(`HTTP ${response.statusCode ?? '?'} from ${url}: ${text}`));
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+function figures({ latencies, elapsedMs, cpuSeconds }: Sample): Figures {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN) * 1000;
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    rate: (latencies.length / elapsedMs) * 1000,
+    cpu: (cpuSeconds / latencies.length) * 1e6,
+  };
+}
+
+/**
+ * A bare server: reads each body, parses it, and answers a canned response, so it costs what
+ * HTTP in Node costs and nothing more. With FERRY_BENCH_MODEL set it also runs the model on the
+ * request's one tensor before answering: the least any Node server running onnxruntime does.
+ */
+const BARE_SERVER = `
+const { createServer } = require('node:http');
+const ort = require('onnxruntime-node');
+const answer = process.env.FERRY_BENCH_ANSWER;
+const model = process.env.FERRY_BENCH_MODEL;
+(async () => {
+  const session = model ? await ort.InferenceSession.create(model) : undefined;
+  const server = createServer({ keepAliveTimeout: 65000 }, (req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', async () => {
+      const [tensor] = JSON.parse(Buffer.concat(chunks).toString()).inputs;
+      if (session) {
+        await session.run({ [tensor.name]: new ort.Tensor('float32', Float32Array.from(tensor.data), tensor.shape) });
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+      res.end(answer);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
+})();
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+interface Started {
+  url: string;
+  cpuSeconds(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts `node args...` and waits for the first URL it prints. */
+function startProcess(args: string[], env: Record<string, string> = {}): Promise<Started> {
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const url = /(http:\/\/[\d.]+:\d+)/.exec(seen)?.[1];
+      if (url !== undefined) {
+        resolve({
+          url,
+          cpuSeconds: () => cpuSecondsOf(child.pid ?? 0),
+          stop: async () => {
+            child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    });
+    void exited.then(() => {
+      reject(new Error(`node ${args.join(' ')} exited before listening: ${stderr}`));
+    });
+  });
+}
+
+function printTable(rows: readonly Row[]): void {
+  const header = ['model', 'target', 'conc', 'p50 µs', 'p99 µs', 'req/s', 'CPU µs/req'];
+  const lines = rows.map((row) => [
+    row.model,
+    row.target,
+    String(row.concurrency),
+    row.p50.toFixed(0),
+    row.p99.toFixed(0),
+    row.rate.toFixed(0),
+    row.cpu.toFixed(0),
+  ]);
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...lines.map((line) => line[i]?.length ?? 0)),
+  );
+  const format = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ');
+  console.log(format(header));
+  for (const line of lines) console.log(format(line));
+}
+
+function printRatios(rows: readonly Row[]): void {
+  const find = (model: string, target: string, concurrency: number): Row => {
+    const row = rows.find(
+      (each) => each.model === model && each.target === target && each.concurrency === concurrency,
+    );
+    if (row === undefined)
+      throw new Error(`no measurement for ${model} ${target} c=${concurrency}`);
+    return row;
+  };
+  const raw = find('tiny', 'session.run', 1);
+  const noop1 = find('tiny', 'no-op http', 1);
+  const lines: [string, string, boolean][] = [];
+  for (const target of ['ferry, batching on', 'ferry, batching off']) {
+    const ferry = find('tiny', target, 1);
+    const beyondHttp = ferry.p50 - noop1.p50 - raw.p50;
+    const cpu = ferry.cpu - noop1.cpu - raw.cpu;
+    lines.push([
+      `tiny p50 overhead over session.run, c=1 (${target}): ${(ferry.p50 - raw.p50).toFixed(0)} µs end to end, ` +
+        `${beyondHttp.toFixed(0)} µs beyond the no-op server's HTTP; in CPU, ${cpu.toFixed(0)} µs per request beyond both`,
+      'target ≤ 100 µs (beyond HTTP)',
+      beyondHttp <= 100,
+    ]);
+  }
+  const bare1 = find('tiny', 'http + session.run', 1);
+  for (const target of ['ferry, batching on', 'ferry, batching off']) {
+    const ferry = find('tiny', target, 1);
+    lines.push([
+      `tiny, c=1 (${target}): ferry's own cost over a bare node:http server running the same ` +
+        `session.run: ${(ferry.p50 - bare1.p50).toFixed(0)} µs p50, ${(ferry.cpu - bare1.cpu).toFixed(0)} µs CPU per request`,
+      'for reference',
+      true,
+    ]);
+  }
+  const noop16 = find('tiny', 'no-op http', 16);
+  for (const target of ['ferry, batching on', 'ferry, batching off']) {
+    const share = find('tiny', target, 16).rate / noop16.rate;
+    lines.push([
+      `tiny throughput vs no-op server, c=16 (${target}): ${(share * 100).toFixed(0)}%`,
+      'target ≥ 50%',
+      share >= 0.5,
+    ]);
+  }
+  const gain =
+    find('mlp', 'ferry, batching on', 16).rate / find('mlp', 'ferry, batching off', 16).rate;
+  lines.push([
+    `mlp throughput, batching on vs off, c=16: ${gain.toFixed(2)}×`,
+    'target ≥ 3×',
+    gain >= 3,
+  ]);
+  const cost =
+    find('mlp', 'ferry, batching on', 1).p50 / find('mlp', 'ferry, batching off', 1).p50 - 1;
+  lines.push([
+    `mlp p50 cost of batching, c=1: ${(cost * 100).toFixed(1)}%`,
+    'target ≤ 5%',
+    cost <= 0.05,
+  ]);
+  console.log('');
+  for (const [text, target, met] of lines) {
+    const verdict = target === 'for reference' ? 'note  ' : met ? 'meets ' : 'MISSES';
+    console.log(`${verdict}  ${text}${target === 'for reference' ? '' : `  (${target})`}`);
+  }
+}

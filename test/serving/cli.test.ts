@@ -1,0 +1,271 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildModels,
+  get,
+  IRIS,
+  IRIS_SHA256,
+  irisRequest,
+  post,
+  ROOT,
+  type BuiltModels,
+} from './models.js';
+
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Spawned {
+  child: ChildProcess;
+  exited: Promise<Exit>;
+}
+
+function spawnCli(args: string[]): Spawned {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<Exit>((resolve) => {
+    child.on('exit', (code, signal) => {
+      // Let the pipes flush what they hold.
+      setImmediate(() => {
+        resolve({ code, signal, stdout, stderr });
+      });
+    });
+  });
+  return { child, exited };
+}
+
+/** Starts `ferry serve` on a free port and resolves once it prints its startup line. */
+async function startServe(args: string[]): Promise<Spawned & { url: string; line: string }> {
+  const spawned = spawnCli(['serve', '--port', '0', ...args]);
+  const line = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    spawned.child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const end = seen.indexOf('\n');
+      if (end !== -1) resolve(seen.slice(0, end));
+    });
+    void spawned.exited.then((exit) => {
+      reject(new Error(`ferry serve exited early: ${JSON.stringify(exit)}`));
+    });
+  });
+  const url = /on (http:\/\/\S+)/.exec(line)?.[1] ?? '';
+  return { ...spawned, url, line };
+}
+
+/** One request through `agent` (GET without a body, else POST). */
+function send(agent: Agent, url: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      url,
+      { agent, method: body === undefined ? 'GET' : 'POST' },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body: text });
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+let models: BuiltModels;
+let scratch: string;
+beforeAll(async () => {
+  models = await buildModels('slow');
+  scratch = await mkdtemp(join(tmpdir(), 'ferry-serve-cli-'));
+});
+afterAll(async () => {
+  await models.remove();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('ferry serve', () => {
+  it('verifies the digest, prints where it serves, and serves', async () => {
+    const server = await startServe([
+      '--model',
+      pathToFileURL(IRIS).href,
+      '--sha256',
+      IRIS_SHA256.toUpperCase(),
+      '--name',
+      'iris',
+      '--version',
+      '3',
+    ]);
+    try {
+      expect(server.line).toMatch(
+        new RegExp(`^serving iris:3 on http://127\\.0\\.0\\.1:\\d+ \\(sha256 ${IRIS_SHA256}\\)$`),
+      );
+      const reply = await post(
+        `${server.url}/v2/models/iris/versions/3/infer`,
+        irisRequest([[6.7, 3.0, 5.2, 2.3]]),
+      );
+      expect(
+        (reply.body as { outputs: { name: string; data: number[] }[] }).outputs[1],
+      ).toMatchObject({ name: 'label', data: [2] });
+    } finally {
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    }
+  });
+
+  it('refuses a model whose sha256 differs: exit 1, a clear message, no stack trace', async () => {
+    const wrong = '0'.repeat(64);
+    const exit = await spawnCli(['serve', '--model', IRIS, '--sha256', wrong, '--port', '0'])
+      .exited;
+    expect(exit.code).toBe(1);
+    expect(exit.stdout).toBe('');
+    expect(exit.stderr).toBe(
+      `ferry serve: sha256 mismatch for ${IRIS}: expected ${wrong}, got ${IRIS_SHA256}; refusing to load it\n`,
+    );
+  });
+
+  it('refuses a corrupt model: exit 1, a clear message, no stack trace', async () => {
+    const corrupt = join(scratch, 'corrupt.onnx');
+    await copyFile(IRIS, corrupt);
+    await writeFile(corrupt, Buffer.from('this is not a protobuf'), { flag: 'r+' });
+    const exit = await spawnCli(['serve', '--model', corrupt, '--port', '0']).exited;
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(
+      new RegExp(
+        `^ferry serve: cannot load ${corrupt} as an ONNX model: .*protobuf parsing failed.*\\n$`,
+      ),
+    );
+    expect(exit.stderr).not.toMatch(/\n\s+at /);
+    const truncated = join(scratch, 'empty.onnx');
+    await writeFile(truncated, '');
+    const empty = await spawnCli(['serve', '--model', truncated, '--port', '0']).exited;
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(
+      new RegExp(`^ferry serve: cannot load ${truncated} as an ONNX model: `),
+    );
+  });
+
+  it('exits 2 on a missing model file or bad flags', async () => {
+    const missing = join(scratch, 'nope.onnx');
+    const exit = await spawnCli(['serve', '--model', missing]).exited;
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toMatch(
+      new RegExp(`^ferry serve: cannot read ${pathToFileURL(missing).href}: `),
+    );
+    const flags: [string[], string][] = [
+      [[], '--model is required'],
+      [['--model', IRIS, '--sha256', 'abc'], '--sha256 must be 64 hex digits, not "abc"'],
+      [
+        ['--model', IRIS, '--port', '70000'],
+        '--port must be an integer from 0 to 65535, not "70000"',
+      ],
+      [
+        ['--model', IRIS, '--max-batch-size', '0'],
+        '--max-batch-size must be an integer from 1 to 1000000, not "0"',
+      ],
+      [
+        ['--model', IRIS, '--max-queue=-3'],
+        '--max-queue must be an integer from 1 to 1000000, not "-3"',
+      ],
+      [
+        ['--model', IRIS, '--name', 'a/b'],
+        '--name must be letters, digits, ".", "_" or "-", not "a/b"',
+      ],
+    ];
+    for (const [args, message] of flags) {
+      const bad = await spawnCli(['serve', ...args]).exited;
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.split('\n')[0]).toBe(`ferry serve: ${message}`);
+    }
+  });
+
+  it('sheds with 429 at once when the queue is full', async () => {
+    const server = await startServe([
+      '--model',
+      models.path('slow'),
+      '--name',
+      'slow',
+      '--max-batch-size',
+      '1',
+      '--max-queue',
+      '2',
+    ]);
+    try {
+      // Six connections opened up front, so the five late requests are plain writes that the
+      // server reads together once the model run in progress lets go of its thread.
+      const agent = new Agent({ keepAlive: true, maxSockets: 6 });
+      await Promise.all(
+        Array.from({ length: 6 }, () => send(agent, `${server.url}/v2/health/live`)),
+      );
+      const body = JSON.stringify({
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: [3] }],
+      });
+      const infer = `${server.url}/v2/models/slow/infer`;
+      const first = send(agent, infer, body);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const rest = await Promise.all(Array.from({ length: 5 }, () => send(agent, infer, body)));
+      agent.destroy();
+      // One request runs and two wait, whichever arrived first: the other three are shed.
+      const all = [await first, ...rest];
+      expect(all.map((reply) => reply.status).sort()).toEqual([200, 200, 200, 429, 429, 429]);
+      for (const reply of all.filter((each) => each.status === 429)) {
+        expect(JSON.parse(reply.body)).toEqual({ error: 'queue full: 2 requests already waiting' });
+      }
+      const metrics = (await get(`${server.url}/metrics`)).body as string;
+      expect(metrics).toContain(
+        'ferry_serve_requests_total{model="slow",version="1",code="429"} 3',
+      );
+      expect(metrics).toContain(
+        'ferry_serve_requests_total{model="slow",version="1",code="200"} 3',
+      );
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('on SIGTERM finishes the requests in flight, then exits 0', async () => {
+    const server = await startServe([
+      '--model',
+      models.path('slow'),
+      '--name',
+      'slow',
+      '--max-batch-size',
+      '1',
+    ]);
+    // Connections opened first, so the three requests are on their way before SIGTERM.
+    const agent = new Agent({ keepAlive: true, maxSockets: 3 });
+    await Promise.all([1, 2, 3].map(() => send(agent, `${server.url}/v2/health/live`)));
+    const body = JSON.stringify({
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: [7] }],
+    });
+    const inFlight = [1, 2, 3].map(() => send(agent, `${server.url}/v2/models/slow/infer`, body));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    server.child.kill('SIGTERM');
+    const replies = await Promise.all(inFlight);
+    agent.destroy();
+    for (const reply of replies) {
+      expect(reply.status).toBe(200);
+      expect(
+        (JSON.parse(reply.body) as { outputs: { data: number[] }[] }).outputs[0]?.data,
+      ).toEqual([7]);
+    }
+    const exit = await server.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.stderr).toMatch(
+      /^ferry serve: SIGTERM: draining \d+ in-flight request\(s\)\nferry serve: drained; stopped\n$/,
+    );
+    await expect(fetch(`${server.url}/v2/health/live`)).rejects.toThrow();
+  });
+});
