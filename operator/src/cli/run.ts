@@ -22,6 +22,13 @@ const COMMANDS: Record<string, Command> = {
       return { usage: validateUsage, run: validateCommand };
     },
   },
+  operator: {
+    summary: "Run Ferry's controllers against a Kubernetes API server",
+    load: async () => {
+      const { operatorCommand, operatorUsage } = await import('./commands/operator.js');
+      return { usage: operatorUsage, run: operatorCommand };
+    },
+  },
   serve: {
     summary: 'Serve an ONNX model over the Open Inference Protocol v2',
     load: async () => {

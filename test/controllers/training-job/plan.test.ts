@@ -279,6 +279,25 @@ describe('planTrainingJob after the Job exists', () => {
     });
   });
 
+  it('waits for the Pod cache to catch up with a completed Job instead of failing', () => {
+    const plan = planTrainingJob(
+      observed({ job: createdJob(COMPLETE), pods: [], nowMs: Date.parse('2026-11-22T10:03:40Z') }),
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.status.phase).toBe('Running');
+    expect(readyOf(plan)).toMatchObject({ status: 'False', reason: 'ReadingResult' });
+    expect(plan.requeueAfterMs).toBe(1000);
+  });
+
+  it('fails once the Pod holding the result has stayed gone past the grace period', () => {
+    const plan = planTrainingJob(
+      observed({ job: createdJob(COMPLETE), pods: [], nowMs: Date.parse('2026-11-22T10:04:13Z') }),
+    );
+    expect(plan.status.phase).toBe('Failed');
+    expect(readyOf(plan)).toMatchObject({ reason: 'ResultPodGone' });
+    expect(plan.actions).toEqual([]);
+  });
+
   it('fails with the Job failure reason', () => {
     const plan = planTrainingJob(
       observed({

@@ -8,9 +8,10 @@
  */
 
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { API_VERSION, parseDuration, type Dataset, type DatasetStatus } from '../../api/index.js';
+import { parseDuration, type Dataset, type DatasetStatus } from '../../api/index.js';
 import type { DatasetAnalysis, Violation } from '../../data/analyse.js';
 import { setCondition } from '../../runtime/conditions.js';
+import { controllerReference } from '../owner.js';
 
 const DEFAULT_INTERVAL_MS = 3_600_000;
 /** ConfigMaps hold at most 1 MiB; keep the profile well inside it. */
@@ -206,16 +207,7 @@ export function profileConfigMap(dataset: Dataset, analysis: DatasetAnalysis): V
         'app.kubernetes.io/managed-by': 'ferry',
         'ferry.dev/dataset': dataset.metadata.name ?? '',
       },
-      ownerReferences: [
-        {
-          apiVersion: API_VERSION,
-          kind: 'Dataset',
-          name: dataset.metadata.name ?? '',
-          uid: dataset.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerReference(dataset)],
     },
     data: { 'profile.json': profile, 'sample.json': sampleJson },
   };

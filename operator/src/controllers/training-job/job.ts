@@ -17,7 +17,8 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { API_VERSION, Labels, parseDuration, type TrainingJob } from '../../api/index.js';
+import { Labels, parseDuration, type TrainingJob } from '../../api/index.js';
+import { controllerReference } from '../owner.js';
 import { GPU_PRODUCT_LABEL, GPU_RESOURCE } from './admission.js';
 
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -113,7 +114,7 @@ export function desiredJob(inputs: JobInputs): V1Job {
       name,
       namespace: trainingJob.metadata.namespace ?? 'default',
       labels: queue === undefined ? labels : { ...labels, [KUEUE_QUEUE_LABEL]: queue },
-      ownerReferences: [ownerReference(trainingJob)],
+      ownerReferences: [controllerReference(trainingJob)],
     },
     spec: {
       backoffLimit: spec.backoffLimit ?? 2,
@@ -145,7 +146,7 @@ export function desiredHeadlessService(trainingJob: TrainingJob): V1Service | un
       name: headlessServiceName(trainingJob),
       namespace: trainingJob.metadata.namespace ?? 'default',
       labels: jobLabels(trainingJob),
-      ownerReferences: [ownerReference(trainingJob)],
+      ownerReferences: [controllerReference(trainingJob)],
     },
     spec: {
       clusterIP: 'None',
@@ -162,17 +163,6 @@ function jobLabels(trainingJob: TrainingJob): Record<string, string> {
     'app.kubernetes.io/managed-by': 'ferry',
     [TRAINING_JOB_LABEL]: jobName(trainingJob),
     [Labels.model]: trainingJob.spec.model,
-  };
-}
-
-function ownerReference(trainingJob: TrainingJob) {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'TrainingJob',
-    name: jobName(trainingJob),
-    uid: trainingJob.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
   };
 }
 

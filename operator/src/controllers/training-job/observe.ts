@@ -19,6 +19,11 @@ export interface JobObservation {
   stuck?: { reason: string; message: string };
   /** The termination message of the pod that completed (index 0 for distributed jobs). */
   result?: string;
+  /**
+   * The Job completed but the Pod that holds its result is not among `pods`: the Pod
+   * cache may lag the Job cache, or the Pod was deleted.
+   */
+  resultPodMissing?: boolean;
   startTime?: string;
   completionTime?: string;
 }
@@ -54,7 +59,7 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[]): JobObservation {
       attempts,
       ...times,
       completionTime: times.completionTime ?? toIso(complete.lastTransitionTime),
-      ...(winner === undefined ? {} : resultOf(winner)),
+      ...(winner === undefined ? { resultPodMissing: true } : resultOf(winner)),
     };
   }
 

@@ -59,6 +59,9 @@ export interface TrainingJobPlan {
 
 const TERMINAL: readonly TrainingPhase[] = ['Succeeded', 'Failed'];
 const DATASET_RECHECK_MS = 30_000;
+/** How long a completed Job's Pod may be missing from the cache before it counts as gone. */
+export const RESULT_POD_GRACE_MS = 60_000;
+const RESULT_POD_RECHECK_MS = 1_000;
 
 export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan {
   const { trainingJob, nowMs } = observed;
@@ -236,6 +239,33 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
     };
   }
 
+  if (observation.resultPodMissing === true) {
+    const completed = Date.parse(observation.completionTime ?? '');
+    const waited = Number.isNaN(completed) ? 0 : nowMs - completed;
+    if (waited < RESULT_POD_GRACE_MS) {
+      return {
+        status: withPhase(
+          timed,
+          'Running',
+          'ReadingResult',
+          'the Job completed; reading the result from its Pod',
+        ),
+        actions: [],
+        requeueAfterMs: RESULT_POD_RECHECK_MS,
+      };
+    }
+    return {
+      status: withDuration(
+        withPhase(
+          timed,
+          'Failed',
+          'ResultPodGone',
+          'the Job completed, but the Pod holding its result was deleted before Ferry could read it',
+        ),
+      ),
+      actions: [],
+    };
+  }
   const parsed = parseTrainingResult(observation.result);
   if (!parsed.ok) {
     return {

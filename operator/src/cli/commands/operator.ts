@@ -1,0 +1,221 @@
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { FieldManager } from '../../api/index.js';
+import { allControllers } from '../../controllers/index.js';
+import { parseDuration } from '../../api/duration.js';
+import { realClock } from '../../runtime/clock.js';
+import { KubeClient } from '../../runtime/client.js';
+import { errorMessage } from '../../runtime/errors.js';
+import { EventRecorder } from '../../runtime/events.js';
+import { LeaderElector } from '../../runtime/leader-election.js';
+import { Manager } from '../../runtime/manager.js';
+import { OperatorMetrics } from '../../runtime/metrics.js';
+import { startProbeServer } from '../../runtime/probes.js';
+import { ExitCode, UsageError, type CommandIO } from '../io.js';
+import { createLogger } from '../logger.js';
+import { untilShutdownSignal } from '../signals.js';
+
+export const operatorUsage = `Usage: ferry operator [flags]
+
+Runs Ferry's controllers against a Kubernetes API server.
+
+Flags:
+  --kubeconfig FILE               kubeconfig to use (default: $KUBECONFIG, else in-cluster)
+  --namespace NS                  watch only this namespace
+  --all-namespaces                watch every namespace (the default)
+  --bind-address HOST:PORT        /healthz, /readyz and /metrics (default 0.0.0.0:8080)
+  --leader-elect=false            run without leader election (one replica only)
+  --leader-election-namespace NS  namespace of the Lease (default $POD_NAMESPACE or default)
+  --leader-election-id NAME       name of the Lease (default ferry-operator)
+  --lease-duration D              (default 15s)   --renew-deadline D (default 10s)
+  --retry-period D                (default 2s)
+  --identity ID                   this replica's name in the Lease (default hostname_pid)
+  --resync-period D               re-check every object this often (default 10m)
+  --claim NAME=DIR                where PersistentVolumeClaim NAME is mounted (repeatable)
+  --default-output URI            artifact location of TrainingJobs without spec.output
+  --log-level LEVEL               debug, info, warn or error (default info)
+
+SIGTERM or SIGINT finishes in-flight reconciles, releases the Lease, and exits.`;
+
+function durationFlag(name: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--${name} "${value}" is not a duration such as 15s`);
+  return ms;
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  const port = Number(address.slice(colon + 1));
+  if (colon === -1 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--bind-address "${address}" is not HOST:PORT`);
+  }
+  return { host: address.slice(0, colon) || '0.0.0.0', port };
+}
+
+function loadKubeConfig(file: string | undefined): KubeConfig {
+  const config = new KubeConfig();
+  const path = file ?? process.env.KUBECONFIG;
+  if (path !== undefined && path !== '') config.loadFromFile(path);
+  else config.loadFromCluster();
+  return config;
+}
+
+export async function operatorCommand(argv: string[], io: CommandIO): Promise<ExitCode> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'all-namespaces': { type: 'boolean', default: false },
+      'bind-address': { type: 'string', default: '0.0.0.0:8080' },
+      'leader-elect': { type: 'string', default: 'true' },
+      'leader-election-namespace': { type: 'string' },
+      'leader-election-id': { type: 'string', default: 'ferry-operator' },
+      'lease-duration': { type: 'string', default: '15s' },
+      'renew-deadline': { type: 'string', default: '10s' },
+      'retry-period': { type: 'string', default: '2s' },
+      identity: { type: 'string' },
+      'resync-period': { type: 'string', default: '10m' },
+      claim: { type: 'string', multiple: true, default: [] },
+      'default-output': { type: 'string', default: 'pvc://ferry-models' },
+      'log-level': { type: 'string', default: 'info' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.namespace !== undefined && values['all-namespaces']) {
+    throw new UsageError('--namespace and --all-namespaces are mutually exclusive');
+  }
+  const leaderElect = values['leader-elect'] !== 'false';
+  const claims = new Map(
+    values.claim.map((entry) => {
+      const equals = entry.indexOf('=');
+      if (equals <= 0) throw new UsageError(`--claim "${entry}" is not NAME=DIR`);
+      return [entry.slice(0, equals), entry.slice(equals + 1)] as const;
+    }),
+  );
+  const timings = {
+    leaseDurationMs: durationFlag('lease-duration', values['lease-duration']),
+    renewDeadlineMs: durationFlag('renew-deadline', values['renew-deadline']),
+    retryPeriodMs: durationFlag('retry-period', values['retry-period']),
+  };
+  const resyncMs = durationFlag('resync-period', values['resync-period']);
+  const { host, port } = splitAddress(values['bind-address']);
+  const log = createLogger(values['log-level']);
+  const identity = values.identity ?? `${hostname()}_${process.pid}`;
+
+  let kubeConfig: KubeConfig;
+  try {
+    kubeConfig = loadKubeConfig(values.kubeconfig);
+  } catch (error) {
+    throw new UsageError(`cannot load a kubeconfig: ${errorMessage(error)}`);
+  }
+  const client = new KubeClient(kubeConfig);
+  const metrics = new OperatorMetrics();
+  const recorder = new EventRecorder(client, {
+    controller: 'ml.ferry.dev/operator',
+    instance: identity,
+    log,
+  });
+  let manager: Manager | undefined;
+  let synced = false;
+  const probes = await startProbeServer({
+    host,
+    port,
+    registry: metrics.registry,
+    ready: () => !leaderElect || manager === undefined || synced,
+  });
+  io.stdout(`ferry operator ${identity}: probes and metrics on http://${probes.address}\n`);
+
+  const elector = leaderElect
+    ? new LeaderElector({
+        client,
+        namespace: values['leader-election-namespace'] ?? process.env.POD_NAMESPACE ?? 'default',
+        name: values['leader-election-id'],
+        identity,
+        ...timings,
+        log,
+        fieldManager: FieldManager.operator,
+      })
+    : undefined;
+
+  const shutdown = new AbortController();
+  void untilShutdownSignal().then((signal) => {
+    log.info({ signal }, 'shutting down: finishing in-flight reconciles');
+    shutdown.abort();
+  });
+
+  const lead = async (lost: AbortSignal): Promise<void> => {
+    metrics.setLeader(values['leader-election-id'], true);
+    const current = new Manager({
+      client,
+      ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
+      resyncMs,
+      clock: realClock,
+      log,
+      metrics,
+    });
+    manager = current;
+    const context = {
+      client,
+      manager: current,
+      recorder,
+      clock: realClock,
+      fieldManager: FieldManager.operator,
+    };
+    for (const controller of allControllers(context, {
+      claims,
+      defaultOutputUri: values['default-output'],
+    })) {
+      current.add(controller);
+    }
+    await current.start();
+    synced = true;
+    log.info({ identity }, 'controllers started');
+    await new Promise<void>((resolve) => {
+      if (lost.aborted || shutdown.signal.aborted) resolve();
+      lost.addEventListener(
+        'abort',
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
+      shutdown.signal.addEventListener(
+        'abort',
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
+    });
+    await current.stop();
+    metrics.setLeader(values['leader-election-id'], false);
+  };
+
+  let exit: ExitCode = ExitCode.ok;
+  try {
+    if (elector === undefined) {
+      await lead(new AbortController().signal);
+    } else {
+      metrics.setLeader(values['leader-election-id'], false);
+      let leading: Promise<void> | undefined;
+      const campaign = elector.run((lost) => {
+        leading = lead(lost);
+      });
+      shutdown.signal.addEventListener('abort', () => void elector.stop(), { once: true });
+      await campaign;
+      await leading;
+      if (!shutdown.signal.aborted) {
+        log.error({ identity }, 'lost leadership; exiting so a fresh replica can campaign');
+        exit = ExitCode.failed;
+      }
+      await elector.stop();
+    }
+  } finally {
+    await probes.close();
+  }
+  log.info({ identity }, 'stopped');
+  return exit;
+}

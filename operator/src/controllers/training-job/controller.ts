@@ -1,0 +1,280 @@
+/**
+ * The TrainingJob controller's shell: reads the caches, asks `planTrainingJob`, applies
+ * the actions, writes the status when it changed, and records events on transitions.
+ */
+
+import type { KubernetesObject, V1Job, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import {
+  FINALIZER,
+  type Dataset,
+  type ModelVersion,
+  type TrainingJob,
+  type TrainingPhase,
+} from '../../api/index.js';
+import { apiStatusCode, type ObjectLike } from '../../runtime/client.js';
+import { withFinalizer } from '../../runtime/finalizer.js';
+import { objectKey, parseObjectKey } from '../../runtime/key.js';
+import { ownerKeys, type ControllerDefinition } from '../../runtime/manager.js';
+import { BuiltinResources } from '../../runtime/resource.js';
+import { applyStatusIfChanged } from '../../runtime/status.js';
+import type { ReconcileResult } from '../../runtime/requeue.js';
+import type { ControllerContext } from '../context.js';
+import { FerryResources } from '../resources.js';
+import { gpuCapacity, planAdmission, type GpuDemand } from './admission.js';
+import { headlessServiceName, totalGpus, TRAINING_JOB_LABEL } from './job.js';
+import { modelVersionName } from './model-version.js';
+import { planTrainingJob, type TrainingJobAction } from './plan.js';
+
+export interface TrainingJobControllerOptions {
+  /** Where artifacts go when a TrainingJob has no spec.output. */
+  defaultOutputUri: string;
+  workers?: number;
+}
+
+/** Phases in which a TrainingJob holds its GPUs. */
+const HOLDING: readonly (TrainingPhase | undefined)[] = ['Admitted', 'Running'];
+const WAITING: readonly (TrainingPhase | undefined)[] = [undefined, 'Pending', 'Queued'];
+
+export function trainingJobController(
+  context: ControllerContext,
+  options: TrainingJobControllerOptions,
+): ControllerDefinition {
+  const { manager, client, clock, recorder, fieldManager } = context;
+  const trainingJobs = manager.informer<TrainingJob & KubernetesObject>(FerryResources.trainingJob);
+  const datasets = manager.informer<Dataset & KubernetesObject>(FerryResources.dataset);
+  const modelVersions = manager.informer<ModelVersion & KubernetesObject>(
+    FerryResources.modelVersion,
+  );
+  // Only the Jobs, Pods and Services Ferry made: a cluster may hold many more.
+  const jobs = manager.informer<V1Job>(BuiltinResources.job, TRAINING_JOB_LABEL);
+  const pods = manager.informer<V1Pod>(BuiltinResources.pod, TRAINING_JOB_LABEL);
+  const services = manager.informer<V1Service>(BuiltinResources.service, TRAINING_JOB_LABEL);
+  const nodes = manager.informer<V1Node>(BuiltinResources.node);
+
+  /**
+   * Jobs this process admitted whose admission the cache may not show yet. Admission is
+   * decided one reconcile at a time (`admissionLock`) against cache plus this ledger, so
+   * two concurrent reconciles never hand out the same GPUs.
+   */
+  const admittedHere = new Map<string, GpuDemand>();
+  let admissionLock: Promise<unknown> = Promise.resolve();
+
+  function demandOf(trainingJob: TrainingJob): GpuDemand {
+    const product = trainingJob.spec.resources?.gpuProduct;
+    return {
+      key: objectKey({
+        namespace: trainingJob.metadata.namespace,
+        name: trainingJob.metadata.name ?? '',
+      }),
+      gpus: totalGpus(trainingJob),
+      priority: trainingJob.spec.priority ?? 0,
+      queuedAt: trainingJob.status?.queuedTime ?? trainingJob.metadata.creationTimestamp ?? '',
+      ...(product === undefined ? {} : { product }),
+    };
+  }
+
+  function admission(
+    trainingJob: TrainingJob,
+  ): { admitted: true } | { admitted: false; message: string } {
+    const all = trainingJobs.list().filter((candidate) => candidate.spec.queue === undefined);
+    for (const candidate of all) {
+      const key = demandOf(candidate).key;
+      if (admittedHere.has(key) && !WAITING.includes(candidate.status?.phase))
+        admittedHere.delete(key);
+    }
+    const running = all
+      .filter((candidate) => HOLDING.includes(candidate.status?.phase))
+      .map(demandOf);
+    const queued = all
+      .filter(
+        (candidate) =>
+          WAITING.includes(candidate.status?.phase) && !admittedHere.has(demandOf(candidate).key),
+      )
+      .map(demandOf);
+    const plan = planAdmission(
+      gpuCapacity(nodes.list()),
+      [...running, ...admittedHere.values()],
+      queued,
+    );
+    const key = demandOf(trainingJob).key;
+    if (plan.admit.includes(key)) return { admitted: true };
+    return {
+      admitted: false,
+      message: plan.wait.get(key) ?? 'waiting for earlier jobs to be admitted',
+    };
+  }
+
+  async function apply(trainingJob: TrainingJob & KubernetesObject): Promise<ReconcileResult> {
+    const namespace = trainingJob.metadata.namespace ?? 'default';
+    const name = trainingJob.metadata.name ?? '';
+    const decide = () =>
+      planTrainingJob({
+        trainingJob,
+        dataset: datasets.get(namespace, trainingJob.spec.datasetRef.name),
+        job: jobs.get(namespace, name),
+        pods: pods
+          .list(namespace)
+          .filter((pod) => pod.metadata?.labels?.[TRAINING_JOB_LABEL] === name),
+        service: services.get(namespace, headlessServiceName(trainingJob)),
+        modelVersion: modelVersions.get(namespace, modelVersionName(trainingJob)),
+        admission: admission(trainingJob),
+        defaultOutputUri: options.defaultOutputUri,
+        nowMs: clock.now(),
+      });
+
+    // Admission and Job creation happen under one lock, so the ledger is current.
+    let plan: ReturnType<typeof planTrainingJob> | undefined;
+    const turn = admissionLock.then(async () => {
+      plan = decide();
+      if (plan.actions.some((action) => action.type === 'createJob')) {
+        admittedHere.set(demandOf(trainingJob).key, demandOf(trainingJob));
+      }
+      for (const action of plan.actions) await perform(action);
+    });
+    admissionLock = turn.catch(() => undefined);
+    await turn;
+    if (plan === undefined) return {};
+
+    const before = trainingJob.status?.phase;
+    const written = await applyStatusIfChanged(
+      client,
+      FerryResources.trainingJob,
+      trainingJob,
+      plan.status,
+      fieldManager,
+    );
+    if (written && plan.status.phase !== before)
+      await recordTransition(trainingJob, plan.status.phase, plan.status.message ?? '');
+    return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  async function perform(action: TrainingJobAction): Promise<void> {
+    const object: ObjectLike =
+      action.type === 'createJob'
+        ? action.job
+        : action.type === 'createService'
+          ? action.service
+          : action.modelVersion;
+    try {
+      await client.create(object, fieldManager);
+    } catch (error) {
+      // Created by an earlier reconcile whose result the cache has not shown yet.
+      if (apiStatusCode(error) !== 409) throw error;
+    }
+  }
+
+  async function recordTransition(
+    trainingJob: TrainingJob & KubernetesObject,
+    phase: TrainingPhase | undefined,
+    message: string,
+  ): Promise<void> {
+    if (phase === undefined) return;
+    const failed = phase === 'Failed';
+    await recorder.record(trainingJob, {
+      type: failed ? 'Warning' : 'Normal',
+      reason: phase === 'Succeeded' ? 'ModelVersionRegistered' : phase,
+      action: 'Reconcile',
+      note: message,
+    });
+  }
+
+  async function cleanup(trainingJob: TrainingJob & KubernetesObject): Promise<ReconcileResult> {
+    const namespace = trainingJob.metadata.namespace ?? 'default';
+    // Background propagation: the garbage collector removes the Job's Pods after it.
+    await client.delete(
+      BuiltinResources.job,
+      namespace,
+      trainingJob.metadata.name ?? '',
+      'Background',
+    );
+    await client.delete(BuiltinResources.service, namespace, headlessServiceName(trainingJob));
+    admittedHere.delete(demandOf(trainingJob).key);
+    return {};
+  }
+
+  return {
+    name: 'trainingjob',
+    primary: FerryResources.trainingJob,
+    workers: options.workers ?? 4,
+    watches: [
+      {
+        resource: BuiltinResources.job,
+        labelSelector: TRAINING_JOB_LABEL,
+        keys: ownerKeys('TrainingJob'),
+      },
+      {
+        resource: BuiltinResources.pod,
+        labelSelector: TRAINING_JOB_LABEL,
+        keys: (pod) => {
+          const owner = pod.metadata?.labels?.[TRAINING_JOB_LABEL];
+          return owner === undefined
+            ? []
+            : [objectKey({ namespace: pod.metadata?.namespace, name: owner })];
+        },
+      },
+      {
+        resource: FerryResources.dataset,
+        keys: (dataset) =>
+          trainingJobs
+            .list(dataset.metadata?.namespace)
+            .filter((trainingJob) => trainingJob.spec.datasetRef.name === dataset.metadata?.name)
+            .map((trainingJob) =>
+              objectKey({
+                namespace: trainingJob.metadata.namespace,
+                name: trainingJob.metadata.name ?? '',
+              }),
+            ),
+      },
+      {
+        // Freed capacity (a job finishing, a node joining) may admit queued jobs.
+        resource: BuiltinResources.node,
+        keys: () => queuedKeys(),
+      },
+      { resource: FerryResources.modelVersion, keys: (mv) => mvKeys(mv) },
+      {
+        // A job that finished or went away frees its GPUs for the queue.
+        resource: FerryResources.trainingJob,
+        keys: (object, change) => {
+          const phase = (object as TrainingJob & KubernetesObject).status?.phase;
+          return change === 'delete' || phase === 'Succeeded' || phase === 'Failed'
+            ? queuedKeys()
+            : [];
+        },
+      },
+    ],
+    async reconcile(key) {
+      const { namespace, name } = parseObjectKey(key);
+      const trainingJob = trainingJobs.get(namespace, name);
+      if (trainingJob === undefined) return {};
+      const result = await withFinalizer({
+        client,
+        resource: FerryResources.trainingJob,
+        object: trainingJob,
+        finalizer: FINALIZER,
+        fieldManager,
+        apply,
+        cleanup,
+      });
+      return result ?? {};
+    },
+  };
+
+  function queuedKeys(): string[] {
+    return trainingJobs
+      .list()
+      .filter((trainingJob) => WAITING.includes(trainingJob.status?.phase))
+      .map((trainingJob) =>
+        objectKey({
+          namespace: trainingJob.metadata.namespace,
+          name: trainingJob.metadata.name ?? '',
+        }),
+      );
+  }
+
+  function mvKeys(modelVersion: KubernetesObject): string[] {
+    const owner = modelVersion.metadata?.labels?.[TRAINING_JOB_LABEL];
+    return owner === undefined
+      ? []
+      : [objectKey({ namespace: modelVersion.metadata?.namespace, name: owner })];
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * The operator's only door to the API server: a small, typed facade over
+ * `@kubernetes/client-node` that addresses objects by `Resource`, never by Ferry kind.
+ *
+ * Writes are either server-side apply (with a field manager) or carry the
+ * resourceVersion they were computed from, so a stale write fails with 409 instead of
+ * overwriting someone else's change.
+ */
+
+/* eslint-disable @typescript-eslint/no-unnecessary-type-parameters --
+   reads are typed by the caller, as client-node's own generic reads are. */
+import {
+  ApiException,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { apiVersionOf, collectionPath, type Resource } from './resource.js';
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  resourceVersion: string;
+  timeoutSeconds?: number;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchEvent<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+/** The HTTP status of a failed API call, or undefined for network errors. */
+export function apiStatusCode(error: unknown): number | undefined {
+  if (error instanceof ApiException) return error.code;
+  if (typeof error === 'object' && error !== null && 'statusCode' in error) {
+    const code = error.statusCode;
+    return typeof code === 'number' ? code : undefined;
+  }
+  return undefined;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return apiStatusCode(error) === 404;
+}
+
+export function isConflict(error: unknown): boolean {
+  return apiStatusCode(error) === 409;
+}
+
+/** The Status message of a failed API call, without the response headers client-node adds. */
+export function apiErrorMessage(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body: unknown = error.body;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    try {
+      const status = JSON.parse(text) as { message?: unknown };
+      if (typeof status.message === 'string') return `${error.code}: ${status.message}`;
+    } catch {
+      // not a Status body
+    }
+    return `HTTP ${error.code}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * client-node turns some responses into model class instances with `Date` fields, and
+ * leaves others (lists of custom resources, watch events) as JSON. Every object the
+ * client returns goes through this, so callers always see the wire format: plain objects
+ * and RFC 3339 strings (whole seconds when the server sent whole seconds).
+ */
+export function toWire<T>(value: T): T {
+  if (value instanceof Date) {
+    return value.toISOString().replace('.000Z', 'Z') as T;
+  }
+  if (Array.isArray(value)) return value.map((item: unknown) => toWire(item)) as T;
+  if (typeof value === 'object' && value !== null) {
+    const plain: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) {
+      if (field !== undefined) plain[key] = toWire(field);
+    }
+    return plain as T;
+  }
+  return value;
+}
+
+/**
+ * Anything with an object's envelope: client-node's model classes, or Ferry's own types,
+ * which describe timestamps as the strings they are on the wire.
+ */
+export interface ObjectLike {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+}
+
+interface ObjectRef {
+  resource: Resource;
+  namespace: string | undefined;
+  name: string;
+}
+
+interface ObjectHeader {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+function header(ref: ObjectRef): ObjectHeader {
+  return {
+    apiVersion: apiVersionOf(ref.resource),
+    kind: ref.resource.kind,
+    metadata: {
+      name: ref.name,
+      ...(ref.resource.namespaced && ref.namespace !== undefined
+        ? { namespace: ref.namespace }
+        : {}),
+    },
+  };
+}
+
+export class KubeClient {
+  private readonly objects: KubernetesObjectApi;
+  private readonly customObjects: CustomObjectsApi;
+  private readonly watcher: Watch;
+
+  constructor(readonly kubeConfig: KubeConfig) {
+    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.watcher = new Watch(kubeConfig);
+  }
+
+  async list<T extends ObjectLike>(
+    resource: Resource,
+    options: ListOptions = {},
+  ): Promise<{ items: T[]; resourceVersion: string }> {
+    const list = await this.objects.list(
+      apiVersionOf(resource),
+      resource.kind,
+      resource.namespaced ? options.namespace : undefined,
+      undefined,
+      undefined,
+      undefined,
+      options.fieldSelector,
+      options.labelSelector,
+    );
+    // Items of a list carry no apiVersion/kind on the wire; restore them.
+    const items = list.items.map(
+      (item) => ({ ...toWire(item), apiVersion: apiVersionOf(resource), kind: resource.kind }) as T,
+    );
+    return { items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  /** The object, or undefined when it does not exist. */
+  async get<T extends ObjectLike>(
+    resource: Resource,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T | undefined> {
+    try {
+      const object: KubernetesObject = await this.objects.read(
+        header({ resource, namespace, name }),
+      );
+      return toWire(object) as T;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async create<T extends ObjectLike>(object: T, fieldManager: string): Promise<T> {
+    const body = object as KubernetesObject;
+    return toWire((await this.objects.create(body, undefined, undefined, fieldManager)) as T);
+  }
+
+  /**
+   * JSON merge patch. Put `metadata.resourceVersion` in `patch` to make it conditional
+   * (409 when the object changed since).
+   */
+  async mergePatch(
+    resource: Resource,
+    namespace: string | undefined,
+    name: string,
+    patch: Record<string, unknown>,
+    fieldManager: string,
+  ): Promise<KubernetesObject> {
+    const base = header({ resource, namespace, name });
+    const patchMetadata = (patch.metadata ?? {}) as Record<string, unknown>;
+    const body: KubernetesObject = {
+      ...patch,
+      ...base,
+      metadata: { ...patchMetadata, ...base.metadata },
+    };
+    return toWire(
+      await this.objects.patch(
+        body,
+        undefined,
+        undefined,
+        fieldManager,
+        undefined,
+        PatchStrategy.MergePatch,
+      ),
+    );
+  }
+
+  /**
+   * Replaces the object (PUT). `object.metadata.resourceVersion` makes it conditional: 409
+   * when the object changed since it was read.
+   */
+  async replace<T extends ObjectLike>(object: T, fieldManager: string): Promise<T> {
+    const body = object as KubernetesObject;
+    return toWire((await this.objects.replace(body, undefined, undefined, fieldManager)) as T);
+  }
+
+  /** Server-side apply of the fields in `object`, owned by `fieldManager`. */
+  async apply<T extends ObjectLike>(object: T, fieldManager: string, force = true): Promise<T> {
+    const applied = await this.objects.patch(
+      object,
+      undefined,
+      undefined,
+      fieldManager,
+      force,
+      PatchStrategy.ServerSideApply,
+    );
+    return toWire(applied);
+  }
+
+  /**
+   * Server-side apply of `status` on the status subresource of a custom resource: fields
+   * `fieldManager` set before and leaves out now are removed.
+   */
+  async applyStatus<T extends KubernetesObject>(
+    resource: Resource,
+    namespace: string,
+    name: string,
+    status: unknown,
+    fieldManager: string,
+  ): Promise<T> {
+    const body = { ...header({ resource, namespace, name }), status };
+    const result: unknown = await this.customObjects.patchNamespacedCustomObjectStatus(
+      {
+        group: resource.group,
+        version: resource.version,
+        namespace,
+        plural: resource.plural,
+        name,
+        body,
+        fieldManager,
+        force: true,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    );
+    return toWire(result) as T;
+  }
+
+  /** Deletes the object; a missing object is not an error. Returns whether it existed. */
+  async delete(
+    resource: Resource,
+    namespace: string | undefined,
+    name: string,
+    propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background',
+  ): Promise<boolean> {
+    try {
+      await this.objects.delete(
+        header({ resource, namespace, name }),
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        propagationPolicy,
+      );
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Opens a watch. `onEvent` receives each event; `onDone` is called once when the watch
+   * ends for any reason (`undefined` for a clean close by the server). Returns a function
+   * that closes the watch.
+   */
+  async watch<T extends KubernetesObject>(
+    resource: Resource,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent<T>) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<() => void> {
+    const path = collectionPath(resource, resource.namespaced ? options.namespace : undefined);
+    const controller = await this.watcher.watch(
+      path,
+      {
+        resourceVersion: options.resourceVersion,
+        allowWatchBookmarks: true,
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        timeoutSeconds: options.timeoutSeconds,
+      },
+      (type: string, object: T) => {
+        onEvent({ type: type as WatchEventType, object });
+      },
+      (error: unknown) => {
+        onDone(error ?? undefined);
+      },
+    );
+    return () => {
+      controller.abort();
+    };
+  }
+}

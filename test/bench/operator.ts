@@ -1,0 +1,163 @@
+/**
+ * `npm run bench operator`: the real `ferry operator` process against a devcluster, with
+ * this script playing kubelet. Prints the time for 1,000 TrainingJobs to reach Succeeded
+ * with their ModelVersions, the writes a full resync of converged objects makes (target
+ * 0), API requests per second at idle (target ≤ 1), and the operator's RSS (≤ 150 MiB).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DevCluster } from '../../operator/src/devcluster/index.js';
+import { apiOf, jobCondition, runPod, setJobStatus } from '../support/kubelet.js';
+
+const JOBS = Number(process.env.FERRY_BENCH_JOBS ?? 1000);
+const REPO = join(import.meta.dirname, '..', '..');
+const RESYNC = '5s';
+const RESULT = JSON.stringify({
+  metrics: { accuracy: 0.9 },
+  artifact: 'model.onnx',
+  sha256: '9d824ae4eb7a6bfd61e8a857f9442f027d13ee9992b58182793b51b30e229f2e',
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+export async function run(): Promise<void> {
+  const requests: string[] = [];
+  const devcluster = await DevCluster.start({ log: (line) => requests.push(line) });
+  const api = apiOf(devcluster.url);
+  for (const file of [
+    'ml.ferry.dev_datasets.yaml',
+    'ml.ferry.dev_trainingjobs.yaml',
+    'ml.ferry.dev_modelversions.yaml',
+    'ml.ferry.dev_inferenceservices.yaml',
+    'ml.ferry.dev_driftmonitors.yaml',
+  ]) {
+    const { parse } = await import('yaml');
+    await api.request(
+      'POST',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      parse(await readFile(join(REPO, 'crds', file), 'utf8')),
+    );
+  }
+  const directory = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
+  const kubeconfig = join(directory, 'kubeconfig');
+  await writeFile(kubeconfig, devcluster.kubeconfigYaml());
+  const operator = spawn(
+    process.execPath,
+    [
+      join(REPO, 'dist', 'cli', 'main.js'),
+      'operator',
+      '--kubeconfig',
+      kubeconfig,
+      '--bind-address',
+      '127.0.0.1:0',
+      '--resync-period',
+      RESYNC,
+      '--log-level',
+      'warn',
+      '--claim',
+      `ferry-data=${join(REPO, 'examples', 'iris', 'data')}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const pid = operator.pid ?? 0;
+  try {
+    await api.request('POST', '/apis/ml.ferry.dev/v1alpha1/namespaces/default/datasets', {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'Dataset',
+      metadata: { name: 'iris' },
+      spec: { source: { uri: 'pvc://ferry-data/iris.csv' } },
+    });
+
+    const started = performance.now();
+    for (let i = 0; i < JOBS; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, JOBS - i) }, (_, j) =>
+          api.request('POST', '/apis/ml.ferry.dev/v1alpha1/namespaces/default/trainingjobs', {
+            apiVersion: 'ml.ferry.dev/v1alpha1',
+            kind: 'TrainingJob',
+            metadata: { name: `job-${i + j}` },
+            spec: { datasetRef: { name: 'iris' }, model: 'iris', image: 'trainer:1' },
+          }),
+        ),
+      );
+    }
+    // Play kubelet until every job has a ModelVersion.
+    const completed = new Set<string>();
+    let registered = 0;
+    while (registered < JOBS) {
+      const jobs = (await api.request('GET', '/apis/batch/v1/namespaces/default/jobs')) as {
+        items: {
+          metadata: { name: string; namespace: string; uid: string };
+          spec: { template: { metadata?: { labels?: Record<string, string> } } };
+        }[];
+      };
+      const fresh = jobs.items.filter((job) => !completed.has(job.metadata.name));
+      for (let i = 0; i < fresh.length; i += 25) {
+        await Promise.all(
+          fresh.slice(i, i + 25).map(async (job) => {
+            completed.add(job.metadata.name);
+            await runPod(api, job, `${job.metadata.name}-pod`, {
+              phase: 'Succeeded',
+              message: RESULT,
+            });
+            await setJobStatus(api, job, {
+              succeeded: 1,
+              startTime: new Date().toISOString(),
+              completionTime: new Date().toISOString(),
+              conditions: [jobCondition('Complete')],
+            });
+          }),
+        );
+      }
+      const versions = (await api.request(
+        'GET',
+        '/apis/ml.ferry.dev/v1alpha1/namespaces/default/modelversions',
+      )) as { items: unknown[] };
+      registered = versions.items.length;
+      if (performance.now() - started > 600_000)
+        throw new Error(`only ${registered} of ${JOBS} registered after 10 minutes`);
+      await sleep(200);
+    }
+    const trainingSeconds = (performance.now() - started) / 1000;
+    // Wait for the last statuses to land.
+    await sleep(2000);
+
+    // Converged: a full resync (every 5 s here) must write nothing, and idle must be quiet.
+    const mark = requests.length;
+    await sleep(12_000);
+    const window = requests.slice(mark);
+    // The leader renews its Lease every retry period; that is not a write about objects.
+    const isLease = (line: string): boolean => line.includes('/leases/');
+    const writes = window.filter((line) => !line.startsWith('GET ') && !isLease(line));
+    const leaseRequests = window.filter(isLease).length;
+    const rss = await rssOf(pid);
+    const perSecond = window.length / 12;
+
+    console.log(
+      `TrainingJobs to Succeeded with ModelVersions: ${JOBS} in ${trainingSeconds.toFixed(1)} s (target ≤ 60 s; ${(trainingSeconds / 60).toFixed(2)}× the budget)`,
+    );
+    console.log(
+      `writes during two full resyncs of ${JOBS + 1} converged objects: ${writes.length} (target 0)${writes.length > 0 ? `: ${writes.slice(0, 5).join(', ')}` : ''}`,
+    );
+    console.log(
+      `API requests at idle: ${perSecond.toFixed(2)}/s (target ≤ 1/s), of which Lease renewals ${(leaseRequests / 12).toFixed(2)}/s`,
+    );
+    console.log(
+      `operator RSS: ${rss.toFixed(0)} MiB (target ≤ 150 MiB; ${(rss / 150).toFixed(2)}× the budget)`,
+    );
+  } finally {
+    operator.kill('SIGTERM');
+    await new Promise((resolve) => operator.once('exit', resolve));
+    await devcluster.stop();
+  }
+}

@@ -1,0 +1,501 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dataset, ModelVersion, TrainingJob } from '../../operator/src/api/index.js';
+import { FerryResources } from '../../operator/src/controllers/resources.js';
+import { eventually, REPO, startCluster, type TestCluster } from '../support/cluster.js';
+import { addNode, apiOf, getJob, jobCondition, runPod, setJobStatus } from '../support/kubelet.js';
+import {
+  startOperator,
+  writeKubeconfig,
+  type OperatorProcess,
+} from '../support/operator-process.js';
+
+const IRIS_DIR = join(REPO, 'examples', 'iris', 'data');
+const IRIS_SHA = '9cc1c345c71bcc9b486b74cbf6063fa66f4bb5e0f603a4b3c3471ec2e5e8e355';
+const MODEL_SHA = '9d824ae4eb7a6bfd61e8a857f9442f027d13ee9992b58182793b51b30e229f2e';
+const NS = 'default';
+
+describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
+  let cluster: TestCluster;
+  let operator: OperatorProcess;
+  let api: ReturnType<typeof apiOf>;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ crds: true });
+    api = apiOf(cluster.devcluster.url);
+    const kubeconfig = await writeKubeconfig(cluster);
+    operator = await startOperator(kubeconfig, [
+      '--claim',
+      `ferry-data=${IRIS_DIR}`,
+      '--lease-duration',
+      '2s',
+      '--renew-deadline',
+      '1500ms',
+      '--retry-period',
+      '200ms',
+    ]);
+  });
+  afterAll(async () => {
+    await operator.stop();
+    await cluster.stop();
+  });
+
+  async function create(resource: string, object: object): Promise<void> {
+    await api.request('POST', `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/${resource}`, object);
+  }
+  const get = <T>(resource: typeof FerryResources.dataset, name: string) =>
+    cluster.client.get<T & { metadata: object }>(resource, NS, name);
+
+  it('reads a Dataset, pins its digest, and reports its shape', async () => {
+    await create('datasets', {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'Dataset',
+      metadata: { name: 'iris' },
+      spec: {
+        source: { uri: 'pvc://ferry-data/iris.csv', sha256: IRIS_SHA },
+        schema: {
+          features: [
+            { name: 'sepal_length', type: 'numeric' },
+            { name: 'petal_length', type: 'numeric' },
+          ],
+          target: {
+            name: 'species',
+            type: 'categorical',
+            values: ['setosa', 'versicolor', 'virginica'],
+          },
+        },
+      },
+    });
+    const dataset = await eventually(
+      async () => {
+        const current = await get<Dataset>(FerryResources.dataset, 'iris');
+        return current?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
+          ? current
+          : undefined;
+      },
+      15_000,
+      'the Dataset to be Ready',
+    );
+    expect(dataset.status).toMatchObject({
+      rows: 150,
+      columns: 5,
+      digest: `sha256:${IRIS_SHA}`,
+      shortDigest: '9cc1c345c71b',
+      profileConfigMap: 'iris-profile',
+    });
+  });
+
+  it('is not Ready with DigestMismatch when the pinned digest differs', async () => {
+    await create('datasets', {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'Dataset',
+      metadata: { name: 'iris-pinned-wrong' },
+      spec: { source: { uri: 'pvc://ferry-data/iris.csv', sha256: '0'.repeat(64) } },
+    });
+    const ready = await eventually(
+      async () => {
+        const current = await get<Dataset>(FerryResources.dataset, 'iris-pinned-wrong');
+        return current?.status?.conditions?.find((c) => c.type === 'Ready');
+      },
+      15_000,
+      'a Ready condition',
+    );
+    expect(ready).toMatchObject({ status: 'False', reason: 'DigestMismatch' });
+  });
+
+  it('reports bad rows with their column and row', async () => {
+    await create('datasets', {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'Dataset',
+      metadata: { name: 'iris-bad-rows' },
+      spec: {
+        source: { uri: 'pvc://ferry-data/iris.csv' },
+        schema: {
+          features: [{ name: 'sepal_length', type: 'numeric' }],
+          target: { name: 'species', type: 'categorical', values: ['setosa', 'versicolor'] },
+        },
+      },
+    });
+    const dataset = await eventually(
+      async () => {
+        const current = await get<Dataset>(FerryResources.dataset, 'iris-bad-rows');
+        return current?.status?.conditions?.some((c) => c.type === 'Ready') === true
+          ? current
+          : undefined;
+      },
+      15_000,
+      'a Ready condition',
+    );
+    // Rows 101-150 of iris.csv are virginica.
+    expect(dataset.status?.violations).toHaveLength(50);
+    expect(dataset.status?.violations?.[0]).toEqual({
+      rule: 'Category',
+      column: 'species',
+      row: 101,
+      message: '"virginica" is not one of setosa, versicolor',
+    });
+    expect(dataset.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ValidationFailed',
+      message:
+        '50 violations, first: row 101, column "species": "virginica" is not one of setosa, versicolor',
+    });
+  });
+
+  it('runs a TrainingJob as a Job and registers exactly one ModelVersion', async () => {
+    await create('trainingjobs', {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'TrainingJob',
+      metadata: { name: 'iris-logreg', labels: { 'ferry.dev/git-commit': 'c0ffee' } },
+      spec: {
+        datasetRef: { name: 'iris' },
+        model: 'iris',
+        image: 'trainer:1',
+        hyperparameters: { C: 1 },
+      },
+    });
+    const job = await eventually(
+      async () => getJob(api, NS, 'iris-logreg').catch(() => undefined),
+      15_000,
+      'the Job',
+    );
+    const trainingJob = await get<TrainingJob>(FerryResources.trainingJob, 'iris-logreg');
+    expect(trainingJob?.metadata).toMatchObject({ finalizers: ['ml.ferry.dev/finalizer'] });
+
+    // Play kubelet: the pod runs, then succeeds with the result in its termination message.
+    await runPod(api, job, 'iris-logreg-abcde', { phase: 'Running' });
+    await setJobStatus(api, job, { active: 1, startTime: new Date().toISOString() });
+    await eventually(
+      async () =>
+        (await get<TrainingJob>(FerryResources.trainingJob, 'iris-logreg'))?.status?.phase ===
+        'Running',
+      10_000,
+      'phase Running',
+    );
+
+    const result = JSON.stringify({
+      metrics: { accuracy: 0.9231 },
+      artifact: 'model.onnx',
+      sha256: MODEL_SHA,
+    });
+    await api.request('DELETE', `/api/v1/namespaces/${NS}/pods/iris-logreg-abcde`);
+    await runPod(api, job, 'iris-logreg-fghij', { phase: 'Succeeded', message: result });
+    await setJobStatus(api, job, {
+      active: 0,
+      succeeded: 1,
+      completionTime: new Date().toISOString(),
+      conditions: [jobCondition('Complete')],
+    });
+
+    const done = await eventually(
+      async () => {
+        const current = await get<TrainingJob>(FerryResources.trainingJob, 'iris-logreg');
+        return current?.status?.phase === 'Succeeded' ? current : undefined;
+      },
+      10_000,
+      'phase Succeeded',
+    );
+    expect(done.status).toMatchObject({
+      modelVersion: 'iris-logreg',
+      metrics: { accuracy: 0.9231 },
+    });
+    const modelVersion = await get<ModelVersion>(FerryResources.modelVersion, 'iris-logreg');
+    expect(modelVersion?.spec).toMatchObject({
+      model: 'iris',
+      artifact: { uri: 'pvc://ferry-models/iris-logreg/model.onnx', sha256: MODEL_SHA },
+      lineage: {
+        dataset: { name: 'iris', digest: `sha256:${IRIS_SHA}` },
+        trainingJob: 'iris-logreg',
+        gitCommit: 'c0ffee',
+        hyperparameters: { C: 1 },
+      },
+    });
+    expect(modelVersion?.metadata).not.toHaveProperty('ownerReferences');
+  });
+
+  it('deletes the Job and its Pods with the TrainingJob, and keeps the ModelVersion', async () => {
+    await api.request(
+      'DELETE',
+      `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/trainingjobs/iris-logreg`,
+    );
+    await eventually(
+      async () => (await get<TrainingJob>(FerryResources.trainingJob, 'iris-logreg')) === undefined,
+      10_000,
+      'the TrainingJob to go',
+    );
+    await expect(getJob(api, NS, 'iris-logreg')).rejects.toThrow(/404/);
+    await eventually(
+      async () => {
+        const pods = (await api.request(
+          'GET',
+          `/api/v1/namespaces/${NS}/pods?labelSelector=ferry.dev%2Ftraining-job%3Diris-logreg`,
+        )) as { items: unknown[] };
+        return pods.items.length === 0;
+      },
+      10_000,
+      'the Pods to go',
+    );
+    expect(await get<ModelVersion>(FerryResources.modelVersion, 'iris-logreg')).toBeDefined();
+  });
+
+  it('queues GPU jobs by priority and admits a gang whole', async () => {
+    await addNode(api, 'a100-1', { gpus: 4, product: 'A100' });
+    await addNode(api, 't4-1', { gpus: 2, product: 'T4' });
+    const tj = (name: string, gpus: number, priority: number, workers?: number, product = 'A100') =>
+      create('trainingjobs', {
+        apiVersion: 'ml.ferry.dev/v1alpha1',
+        kind: 'TrainingJob',
+        metadata: { name },
+        spec: {
+          datasetRef: { name: 'iris' },
+          model: 'iris',
+          image: 'trainer:1',
+          priority,
+          resources: { gpus, gpuProduct: product },
+          ...(workers === undefined ? {} : { distributed: { workers } }),
+        },
+      });
+    await tj('small-low', 2, 0);
+    await eventually(
+      async () =>
+        (await get<TrainingJob>(FerryResources.trainingJob, 'small-low'))?.status?.phase ===
+        'Admitted',
+      10_000,
+      'small-low admitted',
+    );
+    await tj('gang', 2, 5, 2); // 4 GPUs in all: must wait for small-low
+    await tj('later-low', 2, 0);
+    const gang = await eventually(
+      async () => {
+        const current = await get<TrainingJob>(FerryResources.trainingJob, 'gang');
+        return current?.status?.phase === 'Queued' ? current : undefined;
+      },
+      10_000,
+      'gang queued',
+    );
+    expect(gang.status?.message).toBe('waiting for 4 nvidia.com/gpu (A100): 2 of 4 free');
+    // Another product's line is not blocked by the A100 queue.
+    await tj('t4-job', 2, 0, undefined, 'T4');
+    await eventually(
+      async () =>
+        (await get<TrainingJob>(FerryResources.trainingJob, 't4-job'))?.status?.phase ===
+        'Admitted',
+      10_000,
+      't4-job admitted',
+    );
+    const later = await eventually(
+      async () => (await get<TrainingJob>(FerryResources.trainingJob, 'later-low'))?.status,
+      10_000,
+      'later-low status',
+    );
+    expect(later.phase).toBe('Queued');
+
+    // small-low finishes: the gang (higher priority) goes before later-low.
+    const job = await getJob(api, NS, 'small-low');
+    await runPod(api, job, 'small-low-x', { phase: 'Failed', exitCode: 1, message: 'boom' });
+    await setJobStatus(api, job, {
+      failed: 1,
+      conditions: [
+        jobCondition(
+          'Failed',
+          'BackoffLimitExceeded',
+          'Job has reached the specified backoff limit',
+        ),
+      ],
+    });
+    await eventually(
+      async () =>
+        (await get<TrainingJob>(FerryResources.trainingJob, 'gang'))?.status?.phase === 'Admitted',
+      10_000,
+      'gang admitted',
+    );
+    const gangJob = await getJob(api, NS, 'gang');
+    expect(gangJob.spec).toMatchObject({
+      completionMode: 'Indexed',
+      completions: 2,
+      parallelism: 2,
+    });
+    expect((await get<TrainingJob>(FerryResources.trainingJob, 'later-low'))?.status?.phase).toBe(
+      'Queued',
+    );
+    expect((await get<TrainingJob>(FerryResources.trainingJob, 'small-low'))?.status).toMatchObject(
+      { phase: 'Failed' },
+    );
+  });
+
+  it.each([
+    {
+      name: 'oom',
+      pod: { phase: 'Failed' as const, exitCode: 137, reason: 'OOMKilled' },
+      job: {
+        failed: 1,
+        conditions: [
+          jobCondition(
+            'Failed',
+            'BackoffLimitExceeded',
+            'Job has reached the specified backoff limit',
+          ),
+        ],
+      },
+      reason: 'OOMKilled',
+    },
+    {
+      name: 'deadline',
+      pod: { phase: 'Running' as const },
+      job: {
+        failed: 1,
+        conditions: [
+          jobCondition(
+            'Failed',
+            'DeadlineExceeded',
+            'Job was active longer than specified deadline',
+          ),
+        ],
+      },
+      reason: 'DeadlineExceeded',
+    },
+    {
+      name: 'bad-result',
+      pod: { phase: 'Succeeded' as const, message: '{"metrics": {"accuracy": 0.9}}' },
+      job: { succeeded: 1, conditions: [jobCondition('Complete')] },
+      reason: 'InvalidResult',
+    },
+  ])(
+    'fails $name jobs with reason $reason and registers nothing',
+    async ({ name, pod, job: status, reason }) => {
+      await create('trainingjobs', {
+        apiVersion: 'ml.ferry.dev/v1alpha1',
+        kind: 'TrainingJob',
+        metadata: { name },
+        spec: { datasetRef: { name: 'iris' }, model: 'iris', image: 'trainer:1' },
+      });
+      const job = await eventually(
+        async () => getJob(api, NS, name).catch(() => undefined),
+        15_000,
+        'the Job',
+      );
+      await runPod(api, job, `${name}-pod`, pod);
+      await setJobStatus(api, job, status);
+      const failed = await eventually(
+        async () => {
+          const current = await get<TrainingJob>(FerryResources.trainingJob, name);
+          return current?.status?.phase === 'Failed' ? current : undefined;
+        },
+        10_000,
+        'phase Failed',
+      );
+      expect(failed.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+        status: 'False',
+        reason,
+      });
+      expect(await get<ModelVersion>(FerryResources.modelVersion, name)).toBeUndefined();
+    },
+  );
+
+  it('reports an image that cannot be pulled while the Job goes on', async () => {
+    await create('trainingjobs', {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'TrainingJob',
+      metadata: { name: 'bad-image' },
+      spec: { datasetRef: { name: 'iris' }, model: 'iris', image: 'no-such-image:1' },
+    });
+    const job = await eventually(
+      async () => getJob(api, NS, 'bad-image').catch(() => undefined),
+      15_000,
+      'the Job',
+    );
+    await runPod(api, job, 'bad-image-pod', {
+      phase: 'Pending',
+      waitingReason: 'ImagePullBackOff',
+      waitingMessage: 'Back-off pulling image "no-such-image:1"',
+    });
+    const stalled = await eventually(
+      async () => {
+        const current = await get<TrainingJob>(FerryResources.trainingJob, 'bad-image');
+        return current?.status?.conditions?.find((c) => c.type === 'Stalled');
+      },
+      10_000,
+      'a Stalled condition',
+    );
+    expect(stalled).toMatchObject({ status: 'True', reason: 'ImagePullBackOff' });
+    expect(stalled.message).toContain('Back-off pulling image "no-such-image:1"');
+  });
+
+  it('hands a job with spec.queue to Kueue: labelled and suspended, Queued until unsuspended', async () => {
+    await create('trainingjobs', {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'TrainingJob',
+      metadata: { name: 'kueued' },
+      spec: {
+        datasetRef: { name: 'iris' },
+        model: 'iris',
+        image: 'trainer:1',
+        queue: 'team-a',
+        resources: { gpus: 64 },
+      },
+    });
+    const job = await eventually(
+      async () => getJob(api, NS, 'kueued').catch(() => undefined),
+      15_000,
+      'the Job',
+    );
+    expect(job.metadata.labels).toMatchObject({ 'kueue.x-k8s.io/queue-name': 'team-a' });
+    expect((job.spec as { suspend?: boolean }).suspend).toBe(true);
+    await eventually(
+      async () =>
+        (await get<TrainingJob>(FerryResources.trainingJob, 'kueued'))?.status?.phase === 'Queued',
+      10_000,
+      'Queued',
+    );
+    // Kueue admits the workload by unsuspending the Job.
+    await api.request(
+      'PATCH',
+      `/apis/batch/v1/namespaces/${NS}/jobs/kueued`,
+      { spec: { suspend: false } },
+      'application/merge-patch+json',
+    );
+    await eventually(
+      async () =>
+        (await get<TrainingJob>(FerryResources.trainingJob, 'kueued'))?.status?.phase ===
+        'Admitted',
+      10_000,
+      'Admitted',
+    );
+  });
+
+  it('serves health, readiness and Prometheus metrics', async () => {
+    const base = `http://${operator.address}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(
+      /controller_runtime_reconcile_total\{controller="trainingjob",result="success"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/workqueue_depth\{name="dataset"\} \d/);
+    expect(metrics).toMatch(/leader_election_master_status\{name="ferry-operator"\} 1/);
+    expect(metrics).toMatch(/process_resident_memory_bytes \d/);
+  });
+
+  it('logs JSON lines with controller, object and reconcile ID', () => {
+    const lines = operator
+      .logs()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const reconcile = lines.find(
+      (line) => line.controller === 'trainingjob' && line.reconcileID !== undefined,
+    );
+    expect(reconcile).toMatchObject({ namespace: NS });
+    expect(typeof reconcile?.name).toBe('string');
+    expect(operator.logs()).not.toContain('devcluster-token');
+  });
+
+  it('stops cleanly on SIGTERM and releases its lease', async () => {
+    expect(await operator.stop('SIGTERM')).toBe(0);
+    const lease = (await api.request(
+      'GET',
+      `/apis/coordination.k8s.io/v1/namespaces/default/leases/ferry-operator`,
+    )) as { spec: { holderIdentity?: string } };
+    expect(lease.spec.holderIdentity ?? '').toBe('');
+  });
+});
