@@ -1,0 +1,226 @@
+/**
+ * The ModelVersion controller's decisions, as pure functions.
+ *
+ * A ModelVersion is validated once per generation: its artifact must match its sha256,
+ * load, and have the signature the spec declares (when it declares one), and its metrics
+ * must pass its gates. Its stage is then read from the InferenceServices, so one
+ * controller writes it and it always agrees with what serves:
+ * - Rejected: validation failed, or an InferenceService rolled it back (until a service
+ *   serves it again, as a retry through `ferry.dev/retry` does);
+ * - Production: some InferenceService serves it as its stable version;
+ * - Archived: it was in Production and no service serves it any more;
+ * - Candidate: otherwise.
+ */
+
+import {
+  type Condition,
+  type Gate,
+  type InferenceService,
+  type ModelStage,
+  type ModelVersion,
+  type ModelVersionStatus,
+} from '../../api/index.js';
+import { setCondition } from '../../runtime/conditions.js';
+
+type Signature = NonNullable<ModelVersionStatus['signature']>;
+type Tensor = NonNullable<Signature['inputs']>[number];
+
+/** What reading the artifact found. */
+export type ArtifactCheck =
+  | { ok: true; signature: Signature }
+  | {
+      ok: false;
+      reason: 'DigestMismatch' | 'NotLoadable' | 'ArtifactNotFound' | 'ArtifactUnreachable';
+      message: string;
+      /** Whether a later attempt may succeed (network), or the version is bad for good. */
+      retryable: boolean;
+    };
+
+export interface ModelVersionObserved {
+  modelVersion: ModelVersion;
+  /** Undefined when the artifact was not read this time (already validated for this generation). */
+  artifact: ArtifactCheck | undefined;
+  /** InferenceServices in the ModelVersion's namespace. */
+  services: readonly InferenceService[];
+  nowMs: number;
+}
+
+/** `accuracy 0.85 is below the minimum 0.9`, one entry per failed gate. */
+export function failedGates(
+  gates: readonly Gate[],
+  metrics: Readonly<Record<string, number>>,
+): string[] {
+  const failures: string[] = [];
+  for (const gate of gates) {
+    const value = metrics[gate.metric];
+    if (value === undefined) failures.push(`metric ${gate.metric} is not reported`);
+    else if (gate.min !== undefined && value < gate.min)
+      failures.push(`${gate.metric} ${value} is below the minimum ${gate.min}`);
+    else if (gate.max !== undefined && value > gate.max)
+      failures.push(`${gate.metric} ${value} is above the maximum ${gate.max}`);
+  }
+  return failures;
+}
+
+function describeTensor(tensor: Tensor): string {
+  return `${tensor.name} ${tensor.datatype} [${tensor.shape.join(', ')}]`;
+}
+
+/** Differences between the declared and the real signature; empty when they agree. */
+export function signatureDifferences(declared: Signature | undefined, actual: Signature): string[] {
+  if (declared === undefined) return [];
+  const differences: string[] = [];
+  for (const side of ['inputs', 'outputs'] as const) {
+    const real = new Map((actual[side] ?? []).map((tensor) => [tensor.name, tensor]));
+    const stated = declared[side];
+    if (stated === undefined) continue;
+    for (const tensor of stated) {
+      const found = real.get(tensor.name);
+      if (found === undefined) {
+        differences.push(
+          `${side}: ${tensor.name} is declared but the model has ${[...real.keys()].join(', ') || 'none'}`,
+        );
+      } else if (describeTensor(found) !== describeTensor(tensor)) {
+        differences.push(
+          `${side}: declared ${describeTensor(tensor)}, the model has ${describeTensor(found)}`,
+        );
+      }
+      real.delete(tensor.name);
+    }
+    for (const name of real.keys())
+      differences.push(`${side}: the model has ${name}, which is not declared`);
+  }
+  return differences;
+}
+
+/** Services serving `name`, as their stable version or as a canary. */
+export function servingServices(name: string, services: readonly InferenceService[]): string[] {
+  return services
+    .filter(
+      (service) => service.status?.stableVersion === name || service.status?.canaryVersion === name,
+    )
+    .map((service) => service.metadata.name ?? '')
+    .sort();
+}
+
+/**
+ * A service that rolled this version back, unless some service is serving it again (a
+ * retry through `ferry.dev/retry` starts a new canary of it).
+ */
+function rolledBackBy(
+  name: string,
+  services: readonly InferenceService[],
+): InferenceService | undefined {
+  if (servingServices(name, services).length > 0) return undefined;
+  return services.find((service) => service.status?.lastRollback?.version === name);
+}
+
+export function planModelVersion(observed: ModelVersionObserved): ModelVersionStatus {
+  const { modelVersion, nowMs } = observed;
+  const name = modelVersion.metadata.name ?? '';
+  const generation = modelVersion.metadata.generation ?? 0;
+  const previous = modelVersion.status ?? {};
+  let status: ModelVersionStatus = { ...previous, observedGeneration: generation };
+  const set = (condition: Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>): void => {
+    status = {
+      ...status,
+      conditions: setCondition(
+        status.conditions,
+        { ...condition, observedGeneration: generation },
+        nowMs,
+      ),
+    };
+  };
+
+  // Validation: from this read of the artifact, or as recorded for this generation.
+  const artifact = observed.artifact;
+  let rejection: { reason: string; message: string } | undefined;
+  let pending: { reason: string; message: string } | undefined;
+  if (artifact !== undefined) {
+    if (artifact.ok) {
+      status = { ...status, signature: artifact.signature };
+      const differences = signatureDifferences(modelVersion.spec.signature, artifact.signature);
+      if (differences.length > 0)
+        rejection = {
+          reason: 'SignatureMismatch',
+          message: `the model's signature differs from spec.signature: ${differences.join('; ')}`,
+        };
+    } else if (artifact.retryable) {
+      pending = { reason: artifact.reason, message: artifact.message };
+    } else {
+      rejection = { reason: artifact.reason, message: artifact.message };
+    }
+  } else {
+    const validated = previous.conditions?.find((c) => c.type === 'Validated');
+    if (validated?.status === 'False' && validated.reason !== 'Validating')
+      rejection = { reason: validated.reason, message: validated.message };
+    if (validated === undefined)
+      pending = { reason: 'Validating', message: 'the artifact has not been read yet' };
+  }
+  const gateFailures = failedGates(modelVersion.spec.gates ?? [], modelVersion.spec.metrics ?? {});
+  if (rejection === undefined && pending === undefined && gateFailures.length > 0) {
+    rejection = { reason: 'GatesFailed', message: `gates failed: ${gateFailures.join('; ')}` };
+  }
+
+  if (pending !== undefined) {
+    set({ type: 'Validated', status: 'Unknown', ...pending });
+  } else if (rejection !== undefined && rejection.reason !== 'GatesFailed') {
+    set({ type: 'Validated', status: 'False', ...rejection });
+  } else {
+    set({
+      type: 'Validated',
+      status: 'True',
+      reason: 'ArtifactVerified',
+      message: 'the artifact matches its sha256, loads, and has the declared signature',
+    });
+  }
+
+  const rolledBack = rolledBackBy(name, observed.services);
+  if (rejection === undefined && rolledBack !== undefined) {
+    const rollback = rolledBack.status?.lastRollback;
+    rejection = {
+      reason: rollback?.reason ?? 'RolledBack',
+      message: `rolled back by InferenceService ${rolledBack.metadata.name ?? ''}: ${rollback?.message ?? ''}`,
+    };
+  }
+
+  const servedBy = servingServices(name, observed.services);
+  const stable = observed.services.some((service) => service.status?.stableVersion === name);
+  let stage: ModelStage;
+  if (rejection !== undefined) stage = 'Rejected';
+  else if (stable) stage = 'Production';
+  else if (previous.stage === 'Production' || previous.stage === 'Archived') stage = 'Archived';
+  else stage = 'Candidate';
+
+  if (rejection !== undefined) {
+    set({ type: 'Rejected', status: 'True', ...rejection });
+    set({ type: 'Ready', status: 'False', ...rejection });
+  } else {
+    status = {
+      ...status,
+      conditions: (status.conditions ?? []).filter((c) => c.type !== 'Rejected'),
+    };
+    if (pending !== undefined) set({ type: 'Ready', status: 'False', ...pending });
+    else
+      set({
+        type: 'Ready',
+        status: 'True',
+        reason: stage,
+        message: `${stage}${servedBy.length > 0 ? `, served by ${servedBy.join(', ')}` : ''}`,
+      });
+  }
+
+  const primary = modelVersion.spec.primaryMetric ?? 'accuracy';
+  const primaryValue = modelVersion.spec.metrics?.[primary];
+  status = {
+    ...status,
+    stage,
+    ...(stage !== previous.stage
+      ? { stageTime: new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z') }
+      : {}),
+    ...(primaryValue === undefined ? {} : { primaryMetric: `${primary}=${primaryValue}` }),
+  };
+  if (servedBy.length > 0) status.servedBy = servedBy;
+  else delete status.servedBy;
+  return status;
+}
