@@ -45,6 +45,11 @@ export interface InformerOptions {
   /** Server-side watch timeout; each watch gets a random value in [t, 2t). */
   watchTimeoutSeconds?: number;
   random?: () => number;
+  /**
+   * Trims each object before it is cached (client-go's transform), keeping only what
+   * readers use. It must keep `metadata.name`, `namespace` and `resourceVersion`.
+   */
+  transform?: <T extends KubernetesObject>(object: T) => T;
 }
 
 /** Counters an informer keeps, for metrics and tests. */
@@ -199,7 +204,8 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private upsert(key: string, received: T): void {
-    const object = withoutManagedFields(received);
+    const slim = withoutManagedFields(received);
+    const object = this.options.transform === undefined ? slim : this.options.transform(slim);
     const old = this.cache.get(key);
     if (old?.metadata?.resourceVersion === object.metadata?.resourceVersion && old !== undefined)
       return;

@@ -13,7 +13,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { realClock, type Clock } from './clock.js';
 import type { KubeClient } from './client.js';
-import { Informer, type InformerEvent } from './informer.js';
+import { Informer, type InformerEvent, type InformerOptions } from './informer.js';
 import { objectKey } from './key.js';
 import { noopLogger, type Logger } from './logger.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -32,7 +32,7 @@ export interface ControllerDefinition {
   /** The resource this controller reconciles; its keys are `namespace/name`. */
   primary: Resource;
   /** Other resources whose changes concern primary objects, optionally only some of them. */
-  watches?: readonly { resource: Resource; labelSelector?: string; keys: KeyMapper }[];
+  watches?: readonly { resource: Resource; selection?: Selection; keys: KeyMapper }[];
   workers?: number;
   reconcile: Reconcile;
 }
@@ -46,6 +46,15 @@ export interface ManagerOptions {
   clock?: Clock;
   log?: Logger;
   metrics?: OperatorMetrics;
+}
+
+/**
+ * Which objects of a resource an informer caches, and how it trims them. Informers are
+ * shared by resource and label selector; the first registration's transform is used.
+ */
+export interface Selection {
+  labelSelector?: string;
+  transform?: InformerOptions['transform'];
 }
 
 /** Keys of the owners of `object` whose kind is `kind` (controller references first). */
@@ -78,7 +87,8 @@ export class Manager {
    * The shared informer for `resource` (limited to objects matching `labelSelector`),
    * created on first use. Reconcilers read it as their cache.
    */
-  informer<T extends KubernetesObject>(resource: Resource, labelSelector?: string): Informer<T> {
+  informer<T extends KubernetesObject>(resource: Resource, selection: Selection = {}): Informer<T> {
+    const { labelSelector, transform } = selection;
     const id = `${resourceId(resource)}?${labelSelector ?? ''}`;
     let informer = this.informers.get(id);
     if (informer === undefined) {
@@ -87,6 +97,7 @@ export class Manager {
           ? {}
           : { namespace: this.options.namespace }),
         ...(labelSelector === undefined ? {} : { labelSelector }),
+        ...(transform === undefined ? {} : { transform }),
         resyncMs: this.options.resyncMs ?? 600_000,
         clock: this.clock,
         log: this.log,
@@ -101,8 +112,7 @@ export class Manager {
     if (this.started) throw new Error('add controllers before start');
     this.controllers.push(controller);
     this.informer(controller.primary);
-    for (const watch of controller.watches ?? [])
-      this.informer(watch.resource, watch.labelSelector);
+    for (const watch of controller.watches ?? []) this.informer(watch.resource, watch.selection);
   }
 
   /** Starts informers, waits until all have synced, then starts every controller's workers. */
@@ -134,7 +144,7 @@ export class Manager {
         ]);
       });
       for (const watch of controller.watches ?? []) {
-        this.informer(watch.resource, watch.labelSelector).onEvent((event) => {
+        this.informer(watch.resource, watch.selection).onEvent((event) => {
           enqueue(watch.keys(event.object, event.type));
           if (event.type === 'update') enqueue(watch.keys(event.old, event.type));
         });

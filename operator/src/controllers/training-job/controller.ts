@@ -21,6 +21,7 @@ import type { ReconcileResult } from '../../runtime/requeue.js';
 import type { ControllerContext } from '../context.js';
 import { FerryResources } from '../resources.js';
 import { gpuCapacity, planAdmission, type GpuDemand } from './admission.js';
+import { OwnedJobs, OwnedPods, OwnedServices } from './cache.js';
 import { headlessServiceName, totalGpus, TRAINING_JOB_LABEL } from './job.js';
 import { modelVersionName } from './model-version.js';
 import { planTrainingJob, type TrainingJobAction } from './plan.js';
@@ -46,9 +47,9 @@ export function trainingJobController(
     FerryResources.modelVersion,
   );
   // Only the Jobs, Pods and Services Ferry made: a cluster may hold many more.
-  const jobs = manager.informer<V1Job>(BuiltinResources.job, TRAINING_JOB_LABEL);
-  const pods = manager.informer<V1Pod>(BuiltinResources.pod, TRAINING_JOB_LABEL);
-  const services = manager.informer<V1Service>(BuiltinResources.service, TRAINING_JOB_LABEL);
+  const jobs = manager.informer<V1Job>(BuiltinResources.job, OwnedJobs);
+  const pods = manager.informer<V1Pod>(BuiltinResources.pod, OwnedPods);
+  const services = manager.informer<V1Service>(BuiltinResources.service, OwnedServices);
   const nodes = manager.informer<V1Node>(BuiltinResources.node);
 
   /**
@@ -199,12 +200,12 @@ export function trainingJobController(
     watches: [
       {
         resource: BuiltinResources.job,
-        labelSelector: TRAINING_JOB_LABEL,
+        selection: OwnedJobs,
         keys: ownerKeys('TrainingJob'),
       },
       {
         resource: BuiltinResources.pod,
-        labelSelector: TRAINING_JOB_LABEL,
+        selection: OwnedPods,
         keys: (pod) => {
           const owner = pod.metadata?.labels?.[TRAINING_JOB_LABEL];
           return owner === undefined

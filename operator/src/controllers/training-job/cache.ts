@@ -1,0 +1,74 @@
+/**
+ * What the TrainingJob controller caches of the Jobs, Pods and Services it made: only
+ * those labelled with `ferry.dev/training-job`, and only the fields it reads, so the
+ * operator's memory grows with the number of TrainingJobs by as little as possible.
+ */
+
+import type { KubernetesObject, V1Job, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+import type { Selection } from '../../runtime/manager.js';
+import { TRAINING_JOB_LABEL } from './job.js';
+
+function slimMetadata(metadata: V1ObjectMeta | undefined): V1ObjectMeta {
+  const { managedFields, ...kept } = metadata ?? {};
+  return kept;
+}
+
+/** Keeps the Job's status, its mode, and the contract env of its containers (for lineage). */
+function slimJob(job: V1Job): V1Job {
+  const containers = job.spec?.template.spec?.containers ?? [];
+  return {
+    apiVersion: job.apiVersion ?? 'batch/v1',
+    kind: 'Job',
+    metadata: slimMetadata(job.metadata),
+    spec: {
+      ...(job.spec?.completionMode === undefined
+        ? {}
+        : { completionMode: job.spec.completionMode }),
+      ...(job.spec?.suspend === undefined ? {} : { suspend: job.spec.suspend }),
+      template: {
+        spec: {
+          containers: containers.map((container) => ({
+            name: container.name,
+            ...(container.env === undefined
+              ? {}
+              : { env: container.env.filter((variable) => variable.name.startsWith('FERRY_')) }),
+          })),
+        },
+      },
+    },
+    ...(job.status === undefined ? {} : { status: job.status }),
+  };
+}
+
+/** Keeps the Pod's phase and container states (exit codes, reasons, termination messages). */
+function slimPod(pod: V1Pod): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: slimMetadata(pod.metadata),
+    ...(pod.status === undefined
+      ? {}
+      : {
+          status: {
+            ...(pod.status.phase === undefined ? {} : { phase: pod.status.phase }),
+            ...(pod.status.containerStatuses === undefined
+              ? {}
+              : { containerStatuses: pod.status.containerStatuses }),
+          },
+        }),
+  };
+}
+
+function trimmed<T>(slim: (object: T) => T): Selection['transform'] {
+  return <O extends KubernetesObject>(object: O) => slim(object as unknown as T) as unknown as O;
+}
+
+export const OwnedJobs: Selection = {
+  labelSelector: TRAINING_JOB_LABEL,
+  transform: trimmed(slimJob),
+};
+export const OwnedPods: Selection = {
+  labelSelector: TRAINING_JOB_LABEL,
+  transform: trimmed(slimPod),
+};
+export const OwnedServices: Selection = { labelSelector: TRAINING_JOB_LABEL };
