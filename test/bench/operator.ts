@@ -4,15 +4,13 @@
  * with their ModelVersions, the writes a full resync of converged objects makes (target
  * 0), API requests per second at idle (target ≤ 1), and the operator's RSS (≤ 150 MiB).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DevCluster } from '../../operator/src/devcluster/index.js';
+import { REPO, startCluster } from '../support/cluster.js';
 import { apiOf, jobCondition, runPod, setJobStatus } from '../support/kubelet.js';
+import { startOperator, writeKubeconfig } from '../support/operator-process.js';
 
 const JOBS = Number(process.env.FERRY_BENCH_JOBS ?? 1000);
-const REPO = join(import.meta.dirname, '..', '..');
 const RESYNC = '5s';
 const RESULT = JSON.stringify({
   metrics: { accuracy: 0.9 },
@@ -67,35 +65,11 @@ export async function run(): Promise<void> {
 
 async function scenario(nodeFlags: readonly string[]): Promise<Figures> {
   const requests: string[] = [];
-  const devcluster = await DevCluster.start({ log: (line) => requests.push(line) });
-  const api = apiOf(devcluster.url);
-  for (const file of [
-    'ml.ferry.dev_datasets.yaml',
-    'ml.ferry.dev_trainingjobs.yaml',
-    'ml.ferry.dev_modelversions.yaml',
-    'ml.ferry.dev_inferenceservices.yaml',
-    'ml.ferry.dev_driftmonitors.yaml',
-  ]) {
-    const { parse } = await import('yaml');
-    await api.request(
-      'POST',
-      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-      parse(await readFile(join(REPO, 'crds', file), 'utf8')),
-    );
-  }
-  const directory = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
-  const kubeconfig = join(directory, 'kubeconfig');
-  await writeFile(kubeconfig, devcluster.kubeconfigYaml());
-  const operator = spawn(
-    process.execPath,
+  const cluster = await startCluster({ crds: true, log: (line) => requests.push(line) });
+  const api = apiOf(cluster.devcluster.url);
+  const operator = await startOperator(
+    await writeKubeconfig(cluster),
     [
-      ...nodeFlags,
-      join(REPO, 'dist', 'cli', 'main.js'),
-      'operator',
-      '--kubeconfig',
-      kubeconfig,
-      '--bind-address',
-      '127.0.0.1:0',
       '--resync-period',
       RESYNC,
       '--log-level',
@@ -103,9 +77,9 @@ async function scenario(nodeFlags: readonly string[]): Promise<Figures> {
       '--claim',
       `ferry-data=${join(REPO, 'examples', 'iris', 'data')}`,
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { nodeFlags },
   );
-  const pid = operator.pid ?? 0;
+  const pid = operator.child.pid ?? 0;
   try {
     await api.request('POST', '/apis/ml.ferry.dev/v1alpha1/namespaces/default/datasets', {
       apiVersion: 'ml.ferry.dev/v1alpha1',
@@ -197,8 +171,7 @@ async function scenario(nodeFlags: readonly string[]): Promise<Figures> {
       rssMiB: await rssOf(pid),
     };
   } finally {
-    operator.kill('SIGTERM');
-    await new Promise((resolve) => operator.once('exit', resolve));
-    await devcluster.stop();
+    await operator.stop();
+    await cluster.stop();
   }
 }

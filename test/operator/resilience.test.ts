@@ -4,6 +4,7 @@ import { FerryResources } from '../../operator/src/controllers/resources.js';
 import { eventually, startCluster, type TestCluster } from '../support/cluster.js';
 import { apiOf, getJob, jobCondition, runPod, setJobStatus } from '../support/kubelet.js';
 import {
+  FAST_LEASE_FLAGS,
   startOperator,
   writeKubeconfig,
   type OperatorProcess,
@@ -14,14 +15,6 @@ import { REPO } from '../support/cluster.js';
 const NS = 'default';
 const SHA = '9d824ae4eb7a6bfd61e8a857f9442f027d13ee9992b58182793b51b30e229f2e';
 const RESULT = JSON.stringify({ metrics: { accuracy: 0.9 }, artifact: 'model.onnx', sha256: SHA });
-const FAST_LEASE = [
-  '--lease-duration',
-  '2s',
-  '--renew-deadline',
-  '1500ms',
-  '--retry-period',
-  '200ms',
-];
 
 describe('ferry operator under failures', () => {
   let cluster: TestCluster;
@@ -107,10 +100,10 @@ describe('ferry operator under failures', () => {
   });
 
   it('hands over to a standby when the leader dies, and the standby finishes the work', async () => {
-    const leader = await operator(...FAST_LEASE, '--identity', 'leader');
+    const leader = await operator(...FAST_LEASE_FLAGS, '--identity', 'leader');
     await trainingJob('failover');
     await eventually(async () => (await phaseOf('failover')) === 'Admitted', 15_000, 'Admitted');
-    const standby = await operator(...FAST_LEASE, '--identity', 'standby');
+    const standby = await operator(...FAST_LEASE_FLAGS, '--identity', 'standby');
     await leader.stop('SIGKILL'); // no release: the lease must expire
     await complete('failover');
     await eventually(
@@ -127,7 +120,7 @@ describe('ferry operator under failures', () => {
   });
 
   it('relists after a forced 410 mid-run and loses nothing', async () => {
-    const running = await operator(...FAST_LEASE);
+    const running = await operator(...FAST_LEASE_FLAGS);
     await trainingJob('before-410');
     await eventually(async () => (await phaseOf('before-410')) === 'Admitted', 15_000, 'Admitted');
     cluster.devcluster.compactHistory();
@@ -146,7 +139,7 @@ describe('ferry operator under failures', () => {
   });
 
   it('rides out injected API errors without losing or duplicating anything', async () => {
-    const running = await operator(...FAST_LEASE);
+    const running = await operator(...FAST_LEASE_FLAGS);
     const names = ['flaky-a', 'flaky-b', 'flaky-c'];
     for (const name of names) await trainingJob(name);
     // The next 15 requests fail with 500, whoever sends them: the operator's, and this

@@ -1,10 +1,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset, ModelVersion, TrainingJob } from '../../operator/src/api/index.js';
+import type {
+  Condition,
+  Dataset,
+  ModelVersion,
+  TrainingJob,
+} from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
 import { eventually, REPO, startCluster, type TestCluster } from '../support/cluster.js';
 import { addNode, apiOf, getJob, jobCondition, runPod, setJobStatus } from '../support/kubelet.js';
 import {
+  FAST_LEASE_FLAGS,
   startOperator,
   writeKubeconfig,
   type OperatorProcess,
@@ -27,12 +33,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
     operator = await startOperator(kubeconfig, [
       '--claim',
       `ferry-data=${IRIS_DIR}`,
-      '--lease-duration',
-      '2s',
-      '--renew-deadline',
-      '1500ms',
-      '--retry-period',
-      '200ms',
+      ...FAST_LEASE_FLAGS,
     ]);
   });
   afterAll(async () => {
@@ -43,6 +44,16 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   async function create(resource: string, object: object): Promise<void> {
     await api.request('POST', `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/${resource}`, object);
   }
+  /** Waits until the object has condition `type`, and returns it. */
+  const conditionOf = (resource: typeof FerryResources.dataset, name: string, type: string) =>
+    eventually(
+      async () =>
+        (
+          await get<{ status?: { conditions?: Condition[] } }>(resource, name)
+        )?.status?.conditions?.find((condition) => condition.type === type),
+      15_000,
+      `condition ${type} of ${name}`,
+    );
   const get = <T>(resource: typeof FerryResources.dataset, name: string) =>
     cluster.client.get<T & { metadata: object }>(resource, NS, name);
 
@@ -92,14 +103,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       metadata: { name: 'iris-pinned-wrong' },
       spec: { source: { uri: 'pvc://ferry-data/iris.csv', sha256: '0'.repeat(64) } },
     });
-    const ready = await eventually(
-      async () => {
-        const current = await get<Dataset>(FerryResources.dataset, 'iris-pinned-wrong');
-        return current?.status?.conditions?.find((c) => c.type === 'Ready');
-      },
-      15_000,
-      'a Ready condition',
-    );
+    const ready = await conditionOf(FerryResources.dataset, 'iris-pinned-wrong', 'Ready');
     expect(ready).toMatchObject({ status: 'False', reason: 'DigestMismatch' });
   });
 
@@ -409,14 +413,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       waitingReason: 'ImagePullBackOff',
       waitingMessage: 'Back-off pulling image "no-such-image:1"',
     });
-    const stalled = await eventually(
-      async () => {
-        const current = await get<TrainingJob>(FerryResources.trainingJob, 'bad-image');
-        return current?.status?.conditions?.find((c) => c.type === 'Stalled');
-      },
-      10_000,
-      'a Stalled condition',
-    );
+    const stalled = await conditionOf(FerryResources.trainingJob, 'bad-image', 'Stalled');
     expect(stalled).toMatchObject({ status: 'True', reason: 'ImagePullBackOff' });
     expect(stalled.message).toContain('Back-off pulling image "no-such-image:1"');
   });

@@ -19,8 +19,10 @@ export interface TestCluster {
   stop: () => Promise<void>;
 }
 
-export async function startCluster(options: { crds?: boolean } = {}): Promise<TestCluster> {
-  const devcluster = await DevCluster.start();
+export async function startCluster(
+  options: { crds?: boolean; log?: (line: string) => void } = {},
+): Promise<TestCluster> {
+  const devcluster = await DevCluster.start(options.log === undefined ? {} : { log: options.log });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(devcluster.kubeconfigYaml());
   const client = new KubeClient(kubeConfig);
