@@ -36,6 +36,13 @@ const COMMANDS: Record<string, Command> = {
       return { usage: serveUsage, run: serveCommand };
     },
   },
+  'model-info': {
+    summary: "Verify a model artifact's digest and print its signature",
+    load: async () => {
+      const { modelInfoCommand, modelInfoUsage } = await import('./commands/model-info.js');
+      return { usage: modelInfoUsage, run: modelInfoCommand };
+    },
+  },
   devcluster: {
     summary: 'Run an in-process Kubernetes API server emulator on 127.0.0.1',
     load: async () => {

@@ -4,11 +4,16 @@ import type { ClaimMounts } from '../data/source.js';
 import type { ControllerDefinition } from '../runtime/manager.js';
 import type { ControllerContext } from './context.js';
 import { datasetController } from './dataset/controller.js';
+import {
+  modelVersionController,
+  type ModelVersionControllerOptions,
+} from './model-version/controller.js';
 import { trainingJobController } from './training-job/controller.js';
 
 export interface ControllerOptions {
   claims: ClaimMounts;
   defaultOutputUri: string;
+  inspectArtifact: ModelVersionControllerOptions['inspect'];
 }
 
 export function allControllers(
@@ -18,6 +23,7 @@ export function allControllers(
   return [
     datasetController(context, { claims: options.claims }),
     trainingJobController(context, { defaultOutputUri: options.defaultOutputUri }),
+    modelVersionController(context, { inspect: options.inspectArtifact }),
   ];
 }
 

@@ -16,6 +16,8 @@ export class ModelLoadError extends Error {
   constructor(
     readonly reason: 'unreadable' | 'digest' | 'invalid',
     message: string,
+    /** Whether reading again later may succeed (a network error), as opposed to a missing file. */
+    readonly retryable = false,
   ) {
     super(message);
   }
@@ -99,8 +101,10 @@ async function readAll(uri: string, claims: ClaimMounts | undefined): Promise<Ui
     const joined = Buffer.concat(chunks);
     return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
   } catch (error) {
-    if (error instanceof SourceError) throw new ModelLoadError('unreadable', error.message);
-    throw new ModelLoadError('unreadable', `cannot read ${uri}: ${(error as Error).message}`);
+    if (error instanceof SourceError) {
+      throw new ModelLoadError('unreadable', error.message, error.retryable);
+    }
+    throw new ModelLoadError('unreadable', `cannot read ${uri}: ${(error as Error).message}`, true);
   }
 }
 

@@ -15,6 +15,8 @@ import { startProbeServer } from '../../runtime/probes.js';
 import { ExitCode, UsageError, type CommandIO } from '../io.js';
 import { createLogger } from '../logger.js';
 import { untilShutdownSignal } from '../signals.js';
+import { parseClaims } from '../claims.js';
+import { childProcessInspector } from '../model-inspector.js';
 
 export const operatorUsage = `Usage: ferry operator [flags]
 
@@ -88,13 +90,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     throw new UsageError('--namespace and --all-namespaces are mutually exclusive');
   }
   const leaderElect = values['leader-elect'] !== 'false';
-  const claims = new Map(
-    values.claim.map((entry) => {
-      const equals = entry.indexOf('=');
-      if (equals <= 0) throw new UsageError(`--claim "${entry}" is not NAME=DIR`);
-      return [entry.slice(0, equals), entry.slice(equals + 1)] as const;
-    }),
-  );
+  const claims = parseClaims(values.claim);
   const timings = {
     leaseDurationMs: durationFlag('lease-duration', values['lease-duration']),
     renewDeadlineMs: durationFlag('renew-deadline', values['renew-deadline']),
@@ -167,6 +163,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     for (const controller of allControllers(context, {
       claims,
       defaultOutputUri: values['default-output'],
+      inspectArtifact: childProcessInspector(process.argv[1] ?? '', claims),
     })) {
       current.add(controller);
     }

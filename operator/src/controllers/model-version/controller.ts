@@ -1,0 +1,167 @@
+/**
+ * The ModelVersion controller's shell: validates each generation's artifact once (through
+ * an injected inspector, which the operator runs in a child process), writes the status
+ * `planModelVersion` computes, and holds a finalizer that refuses to let a version go
+ * while an InferenceService serves it or names it.
+ */
+
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { FINALIZER, type InferenceService, type ModelVersion } from '../../api/index.js';
+import { setCondition } from '../../runtime/conditions.js';
+import { WaitingError } from '../../runtime/errors.js';
+import { withFinalizer } from '../../runtime/finalizer.js';
+import { objectKey, parseObjectKey } from '../../runtime/key.js';
+import type { ControllerDefinition } from '../../runtime/manager.js';
+import type { ReconcileResult } from '../../runtime/requeue.js';
+import { applyStatusIfChanged } from '../../runtime/status.js';
+import type { ControllerContext } from '../context.js';
+import { FerryResources } from '../resources.js';
+import { planModelVersion, servingServices, type ArtifactCheck } from './plan.js';
+
+export interface ModelVersionControllerOptions {
+  /** Verifies the artifact's digest, loads it, and reads its signature. */
+  inspect: (artifact: { uri: string; sha256: string }) => Promise<ArtifactCheck>;
+  workers?: number;
+}
+
+const BLOCKED_RECHECK_MS = 30_000;
+const UNREACHABLE_RECHECK_MS = 30_000;
+
+type Stored<T> = T & KubernetesObject;
+
+export function modelVersionController(
+  context: ControllerContext,
+  options: ModelVersionControllerOptions,
+): ControllerDefinition {
+  const { manager, client, clock, recorder, fieldManager } = context;
+  const modelVersions = manager.informer<Stored<ModelVersion>>(FerryResources.modelVersion);
+  const services = manager.informer<Stored<InferenceService>>(FerryResources.inferenceService);
+
+  /** Whether this generation's artifact was already read to a conclusion. */
+  function validated(modelVersion: ModelVersion): boolean {
+    const condition = modelVersion.status?.conditions?.find((c) => c.type === 'Validated');
+    return (
+      condition !== undefined &&
+      condition.status !== 'Unknown' &&
+      condition.observedGeneration === modelVersion.metadata.generation
+    );
+  }
+
+  async function apply(modelVersion: Stored<ModelVersion>): Promise<ReconcileResult> {
+    const inNamespace = services.list(modelVersion.metadata.namespace);
+    const artifact = validated(modelVersion)
+      ? undefined
+      : await options.inspect(modelVersion.spec.artifact);
+    const status = planModelVersion({
+      modelVersion,
+      artifact,
+      services: inNamespace,
+      nowMs: clock.now(),
+    });
+    const before = modelVersion.status?.stage;
+    const written = await applyStatusIfChanged(
+      client,
+      FerryResources.modelVersion,
+      modelVersion,
+      status,
+      fieldManager,
+    );
+    if (written && status.stage !== before) {
+      const rejected = status.conditions?.find((c) => c.type === 'Rejected');
+      await recorder.record(modelVersion, {
+        type: status.stage === 'Rejected' ? 'Warning' : 'Normal',
+        reason:
+          status.stage === 'Rejected'
+            ? (rejected?.reason ?? 'Rejected')
+            : (status.stage ?? 'Candidate'),
+        action: 'Reconcile',
+        note: rejected?.message ?? `stage ${status.stage ?? ''}`,
+      });
+    }
+    const retry = artifact !== undefined && !artifact.ok && artifact.retryable;
+    return retry ? { requeueAfterMs: UNREACHABLE_RECHECK_MS } : {};
+  }
+
+  async function cleanup(modelVersion: Stored<ModelVersion>): Promise<ReconcileResult> {
+    const name = modelVersion.metadata.name ?? '';
+    const inNamespace = services.list(modelVersion.metadata.namespace);
+    const holders = [
+      ...new Set([
+        ...servingServices(name, inNamespace),
+        ...inNamespace
+          .filter((service) => service.spec.modelVersion === name)
+          .map((service) => service.metadata.name ?? ''),
+      ]),
+    ].sort();
+    if (holders.length === 0) return {};
+    const message = `InferenceService ${holders.join(', ')} serves or names this version; point its spec.modelVersion elsewhere before deleting it`;
+    const conditions = setCondition(
+      modelVersion.status?.conditions,
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'DeletionBlocked',
+        message,
+        observedGeneration: modelVersion.metadata.generation ?? 0,
+      },
+      clock.now(),
+    );
+    const written = await applyStatusIfChanged(
+      client,
+      FerryResources.modelVersion,
+      modelVersion,
+      { ...modelVersion.status, conditions },
+      fieldManager,
+    );
+    if (written)
+      await recorder.record(modelVersion, {
+        type: 'Warning',
+        reason: 'DeletionBlocked',
+        action: 'Delete',
+        note: message,
+      });
+    throw new WaitingError(message, {
+      reason: 'DeletionBlocked',
+      requeueAfterMs: BLOCKED_RECHECK_MS,
+    });
+  }
+
+  return {
+    name: 'modelversion',
+    primary: FerryResources.modelVersion,
+    workers: options.workers ?? 2,
+    watches: [
+      {
+        // A service that starts, stops or rolls back serving a version changes its stage.
+        resource: FerryResources.inferenceService,
+        keys: (object) => {
+          const service = object as Stored<InferenceService>;
+          const named = [
+            service.spec.modelVersion,
+            service.status?.stableVersion,
+            service.status?.canaryVersion,
+            service.status?.lastRollback?.version,
+          ];
+          return [...new Set(named.filter((name): name is string => name !== undefined))].map(
+            (name) => objectKey({ namespace: service.metadata.namespace, name }),
+          );
+        },
+      },
+    ],
+    async reconcile(key) {
+      const { namespace, name } = parseObjectKey(key);
+      const modelVersion = modelVersions.get(namespace, name);
+      if (modelVersion === undefined) return {};
+      const result = await withFinalizer({
+        client,
+        resource: FerryResources.modelVersion,
+        object: modelVersion,
+        finalizer: FINALIZER,
+        fieldManager,
+        apply,
+        cleanup,
+      });
+      return result ?? {};
+    },
+  };
+}

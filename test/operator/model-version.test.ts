@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Condition, ModelVersion } from '../../operator/src/api/index.js';
+import { FerryResources } from '../../operator/src/controllers/resources.js';
+import { eventually, REPO, startCluster, type TestCluster } from '../support/cluster.js';
+import { apiOf } from '../support/kubelet.js';
+import {
+  startOperator,
+  writeKubeconfig,
+  type OperatorProcess,
+} from '../support/operator-process.js';
+
+const NS = 'default';
+const MODELS = join(REPO, 'examples', 'iris', 'models');
+const IRIS_V1_SHA = '9d824ae4eb7a6bfd61e8a857f9442f027d13ee9992b58182793b51b30e229f2e';
+const BASE = '/apis/ml.ferry.dev/v1alpha1/namespaces/default';
+
+describe('ferry operator: ModelVersions against a devcluster', () => {
+  let cluster: TestCluster;
+  let operator: OperatorProcess;
+  let api: ReturnType<typeof apiOf>;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ crds: true });
+    api = apiOf(cluster.devcluster.url);
+    operator = await startOperator(await writeKubeconfig(cluster), [
+      '--claim',
+      `ferry-models=${MODELS}`,
+      '--claim',
+      `repo=${REPO}`,
+    ]);
+  });
+  afterAll(async () => {
+    await operator.stop();
+    await cluster.stop();
+  });
+
+  async function register(
+    name: string,
+    artifact: { uri: string; sha256: string },
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    await api.request('POST', `${BASE}/modelversions`, {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'ModelVersion',
+      metadata: { name },
+      spec: { model: 'iris', version: name, artifact, metrics: { accuracy: 0.9231 }, ...extra },
+    });
+  }
+  const read = (name: string) =>
+    cluster.client.get<ModelVersion & { metadata: object }>(FerryResources.modelVersion, NS, name);
+  const settled = (name: string) =>
+    eventually(
+      async () => {
+        const current = await read(name);
+        const validated = current?.status?.conditions?.find(
+          (c: Condition) => c.type === 'Validated',
+        );
+        return validated !== undefined && validated.status !== 'Unknown' ? current : undefined;
+      },
+      20_000,
+      `${name} validated`,
+    );
+  const condition = (mv: ModelVersion, type: string) =>
+    mv.status?.conditions?.find((c) => c.type === type);
+
+  it('validates a good artifact and records the signature read from the file', async () => {
+    await register('iris-v1', { uri: 'pvc://ferry-models/v1/model.onnx', sha256: IRIS_V1_SHA });
+    const mv = await settled('iris-v1');
+    expect(mv.status).toMatchObject({
+      stage: 'Candidate',
+      primaryMetric: 'accuracy=0.9231',
+      signature: {
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
+        outputs: [
+          { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] },
+          { name: 'label', datatype: 'INT64', shape: [-1] },
+        ],
+      },
+    });
+    expect(condition(mv, 'Ready')).toMatchObject({ status: 'True', reason: 'Candidate' });
+    expect(mv.metadata.finalizers).toEqual(['ml.ferry.dev/finalizer']);
+  });
+
+  it('rejects an artifact whose digest differs', async () => {
+    await register('iris-tampered', {
+      uri: 'pvc://ferry-models/v1/model.onnx',
+      sha256: 'f'.repeat(64),
+    });
+    const mv = await settled('iris-tampered');
+    expect(mv.status?.stage).toBe('Rejected');
+    expect(condition(mv, 'Rejected')).toMatchObject({ status: 'True', reason: 'DigestMismatch' });
+    expect(condition(mv, 'Rejected')?.message).toContain(`got ${IRIS_V1_SHA}`);
+  });
+
+  it('rejects a file that is not a model, without harm to the operator', async () => {
+    const readme = createHash('sha256')
+      .update(await readFile(join(REPO, 'README.md')))
+      .digest('hex');
+    await register('iris-corrupt', { uri: 'pvc://repo/README.md', sha256: readme });
+    const mv = await settled('iris-corrupt');
+    expect(condition(mv, 'Rejected')).toMatchObject({ reason: 'NotLoadable' });
+    expect(condition(mv, 'Rejected')?.message).toContain('protobuf parsing failed');
+    expect((await fetch(`http://${operator.address}/healthz`)).status).toBe(200);
+  });
+
+  it('rejects a model whose signature differs from the declared one', async () => {
+    await register(
+      'iris-wrong-signature',
+      { uri: 'pvc://ferry-models/v1/model.onnx', sha256: IRIS_V1_SHA },
+      {
+        signature: { inputs: [{ name: 'input', datatype: 'FP64', shape: [-1, 4] }] },
+      },
+    );
+    const mv = await settled('iris-wrong-signature');
+    expect(condition(mv, 'Rejected')).toMatchObject({ reason: 'SignatureMismatch' });
+  });
+
+  it('is Production while an InferenceService serves it as its stable version', async () => {
+    await api.request('POST', `${BASE}/inferenceservices`, {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'InferenceService',
+      metadata: { name: 'iris' },
+      spec: { modelVersion: 'iris-v1' },
+    });
+    // What the InferenceService controller reports once the version serves.
+    await api.request(
+      'PATCH',
+      `${BASE}/inferenceservices/iris/status`,
+      { status: { stableVersion: 'iris-v1' } },
+      'application/merge-patch+json',
+    );
+    const production = await eventually(
+      async () =>
+        (await read('iris-v1'))?.status?.stage === 'Production' ? read('iris-v1') : undefined,
+      10_000,
+      'Production',
+    );
+    expect(production.status?.servedBy).toEqual(['iris']);
+  });
+
+  it('refuses to be deleted while a service serves it, and goes once nothing does', async () => {
+    await api.request('DELETE', `${BASE}/modelversions/iris-v1`);
+    const blocked = await eventually(
+      async () => {
+        const current = await read('iris-v1');
+        return condition(current as ModelVersion, 'Ready')?.reason === 'DeletionBlocked'
+          ? current
+          : undefined;
+      },
+      10_000,
+      'DeletionBlocked',
+    );
+    expect(blocked.metadata).toHaveProperty('deletionTimestamp');
+    expect(condition(blocked, 'Ready')?.message).toBe(
+      'InferenceService iris serves or names this version; point its spec.modelVersion elsewhere before deleting it',
+    );
+    const events = (await api.request(
+      'GET',
+      '/apis/events.k8s.io/v1/namespaces/default/events',
+    )) as { items: { reason?: string; regarding?: { name?: string } }[] };
+    expect(
+      events.items.some(
+        (event) => event.reason === 'DeletionBlocked' && event.regarding?.name === 'iris-v1',
+      ),
+    ).toBe(true);
+
+    await api.request('DELETE', `${BASE}/inferenceservices/iris`);
+    await eventually(
+      async () => (await read('iris-v1')) === undefined,
+      45_000,
+      'the ModelVersion to go',
+    );
+  });
+});
