@@ -1,0 +1,207 @@
+/**
+ * Canary analysis, as pure functions: figures read from the model servers' Prometheus
+ * metrics and prediction samples, and the verdict against the InferenceService's bounds.
+ *
+ * - error rate: 5xx responses over all responses (4xx are the client's mistakes);
+ * - p99 latency: from the request-duration histogram, with Prometheus's
+ *   `histogram_quantile` interpolation;
+ * - prediction drift: Jensen-Shannon divergence (base 2, so 0..1) between the canary's and
+ *   the stable version's predictions on live traffic.
+ */
+
+export interface MetricSample {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  value: number;
+}
+
+/** Parses Prometheus text exposition format; comments and malformed lines are skipped. */
+export function parsePrometheusText(text: string): MetricSample[] {
+  const samples: MetricSample[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
+    if (match === null) continue;
+    const labels: Record<string, string> = {};
+    for (const label of (match[3] ?? '').matchAll(
+      /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g,
+    )) {
+      labels[label[1] ?? ''] = (label[2] ?? '').replace(/\\(.)/g, (_, c: string) =>
+        c === 'n' ? '\n' : c,
+      );
+    }
+    const value = Number(match[4] === '+Inf' ? Infinity : match[4]);
+    if (!Number.isNaN(value)) samples.push({ name: match[1] ?? '', labels, value });
+  }
+  return samples;
+}
+
+/** What one or more serving pods report, summed. */
+export interface ServingFigures {
+  requests: number;
+  serverErrors: number;
+  /** Cumulative `le` buckets of request duration, in seconds, ascending, ending at +Inf. */
+  latency: { le: number; count: number }[];
+}
+
+export function servingFigures(samples: readonly MetricSample[]): ServingFigures {
+  let requests = 0;
+  let serverErrors = 0;
+  const buckets = new Map<number, number>();
+  for (const sample of samples) {
+    if (sample.name === 'ferry_serve_requests_total') {
+      requests += sample.value;
+      if (Number(sample.labels.code) >= 500) serverErrors += sample.value;
+    } else if (sample.name === 'ferry_serve_request_duration_seconds_bucket') {
+      const le = sample.labels.le === '+Inf' ? Infinity : Number(sample.labels.le);
+      buckets.set(le, (buckets.get(le) ?? 0) + sample.value);
+    }
+  }
+  const latency = [...buckets].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
+  return { requests, serverErrors, latency };
+}
+
+export function mergeFigures(figures: readonly ServingFigures[]): ServingFigures {
+  return servingFigures(
+    figures.flatMap((figure) => [
+      {
+        name: 'ferry_serve_requests_total',
+        labels: { code: '200' },
+        value: figure.requests - figure.serverErrors,
+      },
+      { name: 'ferry_serve_requests_total', labels: { code: '500' }, value: figure.serverErrors },
+      ...figure.latency.map((bucket) => ({
+        name: 'ferry_serve_request_duration_seconds_bucket',
+        labels: { le: bucket.le === Infinity ? '+Inf' : String(bucket.le) },
+        value: bucket.count,
+      })),
+    ]),
+  );
+}
+
+/**
+ * The `q` quantile from cumulative buckets, as Prometheus's `histogram_quantile`: linear
+ * within the bucket it falls in; the highest finite bound when it falls in +Inf; NaN
+ * without observations.
+ */
+export function histogramQuantile(
+  q: number,
+  buckets: readonly { le: number; count: number }[],
+): number {
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let lowerBound = 0;
+  let lowerCount = 0;
+  for (const bucket of buckets) {
+    if (bucket.count >= rank) {
+      if (bucket.le === Infinity) return lowerBound;
+      const inBucket = bucket.count - lowerCount;
+      return inBucket === 0
+        ? bucket.le
+        : lowerBound + (bucket.le - lowerBound) * ((rank - lowerCount) / inBucket);
+    }
+    lowerBound = bucket.le;
+    lowerCount = bucket.count;
+  }
+  return lowerBound;
+}
+
+/** Jensen-Shannon divergence, base 2, between two distributions given as counts. */
+export function jensenShannon(
+  p: ReadonlyMap<string, number>,
+  q: ReadonlyMap<string, number>,
+): number {
+  const totalP = sum(p.values());
+  const totalQ = sum(q.values());
+  if (totalP === 0 || totalQ === 0) return NaN;
+  let divergence = 0;
+  for (const key of new Set([...p.keys(), ...q.keys()])) {
+    const pk = (p.get(key) ?? 0) / totalP;
+    const qk = (q.get(key) ?? 0) / totalQ;
+    const mk = (pk + qk) / 2;
+    if (pk > 0) divergence += 0.5 * pk * Math.log2(pk / mk);
+    if (qk > 0) divergence += 0.5 * qk * Math.log2(qk / mk);
+  }
+  return Math.min(1, Math.max(0, divergence));
+}
+
+/**
+ * Counts of predictions: categorical values as they are; numbers spread over `bins`
+ * equal-width bins of the range both sides share, so the two histograms line up.
+ */
+export function predictionHistograms(
+  canary: readonly (number | string)[],
+  stable: readonly (number | string)[],
+  bins = 10,
+): [Map<string, number>, Map<string, number>] {
+  const numeric = [...canary, ...stable].every((value) => typeof value === 'number');
+  const distinct = new Set([...canary, ...stable]).size;
+  if (!numeric || distinct <= bins) return [counts(canary.map(String)), counts(stable.map(String))];
+  const values = [...canary, ...stable] as number[];
+  const low = Math.min(...values);
+  const width = (Math.max(...values) - low) / bins;
+  const bin = (value: number | string): string =>
+    String(Math.min(bins - 1, Math.floor(((value as number) - low) / width)));
+  return [counts(canary.map(bin)), counts(stable.map(bin))];
+}
+
+export interface AnalysisBounds {
+  maxErrorRate: number;
+  maxP99LatencyMs: number;
+  maxPredictionDrift: number;
+  minRequests: number;
+}
+
+export type Verdict =
+  | { verdict: 'wait'; message: string }
+  | { verdict: 'pass'; message: string }
+  | {
+      verdict: 'fail';
+      reason: 'ErrorRateExceeded' | 'LatencyExceeded' | 'PredictionDrift';
+      message: string;
+    };
+
+/** Judges a canary step. Every figure goes into the message, so a rollback explains itself. */
+export function judgeCanary(input: {
+  canary: ServingFigures;
+  canaryPredictions: readonly (number | string)[];
+  stablePredictions: readonly (number | string)[];
+  bounds: AnalysisBounds;
+}): Verdict {
+  const { canary, bounds } = input;
+  if (canary.requests < bounds.minRequests) {
+    return {
+      verdict: 'wait',
+      message: `${canary.requests} of the ${bounds.minRequests} canary requests needed`,
+    };
+  }
+  const errorRate = canary.requests === 0 ? 0 : canary.serverErrors / canary.requests;
+  const p99Ms = histogramQuantile(0.99, canary.latency) * 1000;
+  const [canaryCounts, stableCounts] = predictionHistograms(
+    input.canaryPredictions,
+    input.stablePredictions,
+  );
+  const drift = jensenShannon(canaryCounts, stableCounts);
+  const figures = `error rate ${errorRate.toFixed(3)} (max ${bounds.maxErrorRate}), p99 ${Number.isNaN(p99Ms) ? 'n/a' : p99Ms.toFixed(1)} ms (max ${bounds.maxP99LatencyMs}), prediction drift ${Number.isNaN(drift) ? 'n/a' : drift.toFixed(3)} (max ${bounds.maxPredictionDrift}) over ${canary.requests} requests`;
+  if (errorRate > bounds.maxErrorRate)
+    return { verdict: 'fail', reason: 'ErrorRateExceeded', message: figures };
+  if (p99Ms > bounds.maxP99LatencyMs)
+    return { verdict: 'fail', reason: 'LatencyExceeded', message: figures };
+  if (drift > bounds.maxPredictionDrift)
+    return { verdict: 'fail', reason: 'PredictionDrift', message: figures };
+  return { verdict: 'pass', message: figures };
+}
+
+function counts(values: readonly string[]): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const value of values) result.set(value, (result.get(value) ?? 0) + 1);
+  return result;
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
