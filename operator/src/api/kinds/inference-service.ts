@@ -145,6 +145,9 @@ export const inferenceServiceStatus = object('Observed state of the InferenceSer
     reason: string('Why, in CamelCase, such as ErrorRateExceeded.'),
     message: string('The measured figures against their bounds.'),
     time: timestamp('When the rollback happened.'),
+    retry: string(
+      'The ferry.dev/retry annotation when the rollback happened. The version is not rolled out again until the annotation changes or spec.modelVersion names another version.',
+    ),
   }),
 });
 export type InferenceServiceStatus = Infer<typeof inferenceServiceStatus>;
