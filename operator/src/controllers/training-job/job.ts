@@ -18,13 +18,13 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { Labels, parseDuration, type TrainingJob } from '../../api/index.js';
+import { CLAIMS_ROOT, containerPath } from '../claims.js';
 import { controllerReference } from '../owner.js';
 import { GPU_PRODUCT_LABEL, GPU_RESOURCE } from './admission.js';
 
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
 export const TRAINING_JOB_LABEL = 'ferry.dev/training-job';
 export const RESULT_PATH = '/dev/termination-log';
-export const CLAIMS_ROOT = '/var/run/ferry/claims';
 /** A fixed non-root identity, so any image runs under the restricted standard. */
 const RUN_AS = 65532;
 export const CONTAINER_NAME = 'trainer';
@@ -72,19 +72,6 @@ export function headlessServiceName(trainingJob: TrainingJob): string {
 /** GPUs the whole job needs: per worker × workers. */
 export function totalGpus(trainingJob: TrainingJob): number {
   return (trainingJob.spec.resources?.gpus ?? 0) * (trainingJob.spec.distributed?.workers ?? 1);
-}
-
-/** Maps a `pvc://claim/path` or `file://` URI to what the container sees. */
-export function containerPath(uri: string): { path: string; claim?: string } {
-  if (uri.startsWith('pvc://')) {
-    const rest = uri.slice('pvc://'.length);
-    const slash = rest.indexOf('/');
-    const claim = slash === -1 ? rest : rest.slice(0, slash);
-    const inside = slash === -1 ? '' : rest.slice(slash + 1);
-    return { path: joinPath(`${CLAIMS_ROOT}/${claim}`, inside), claim };
-  }
-  if (uri.startsWith('file://')) return { path: decodeURIComponent(new URL(uri).pathname) };
-  return { path: uri };
 }
 
 /** Where the artifacts of this TrainingJob go, as a URI (the output URI plus the job name). */

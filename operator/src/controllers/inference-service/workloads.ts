@@ -1,0 +1,193 @@
+/**
+ * The objects that serve an InferenceService: `<name>-stable` and `<name>-canary`
+ * Deployments running `ferry serve`, and one Service over both tracks. Pure.
+ *
+ * Traffic follows the replica ratio unless `spec.traffic.httpRouteRef` names a Gateway API
+ * HTTPRoute. With the replica ratio a canary at weight w gets ceil(R × w / 100) of the R
+ * replicas (at least one) and stable keeps the rest (at least one), so the split seen by
+ * clients is canary / (stable + canary). With an HTTPRoute, stable keeps all R replicas and
+ * the route's backend weights carry the split.
+ */
+
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import { Labels, type InferenceService, type ModelVersion } from '../../api/index.js';
+import { controllerReference } from '../owner.js';
+import { containerPath } from '../claims.js';
+
+export const SERVE_PORT = 8080;
+export const INFERENCE_SERVICE_LABEL = 'ferry.dev/inference-service';
+export const MODEL_VERSION_LABEL = 'ferry.dev/model-version';
+const RUN_AS = 65532;
+
+export type Track = 'stable' | 'canary';
+
+export interface WorkloadOptions {
+  /** Image that runs `ferry serve`. */
+  image: string;
+}
+
+export function deploymentName(service: InferenceService, track: Track): string {
+  return `${service.metadata.name ?? ''}-${track}`;
+}
+
+/** Replicas per track for the current canary weight (0 when there is no canary). */
+export function replicaSplit(
+  service: InferenceService,
+  canaryWeight: number,
+): Record<Track, number> {
+  const total = service.spec.replicas ?? 1;
+  if (canaryWeight <= 0) return { stable: total, canary: 0 };
+  const canary = Math.max(1, Math.ceil((total * canaryWeight) / 100));
+  if (service.spec.traffic?.httpRouteRef !== undefined) return { stable: total, canary };
+  if (canaryWeight >= 100) return { stable: 0, canary: Math.max(total, 1) };
+  return { stable: Math.max(1, total - canary), canary };
+}
+
+function selectorLabels(service: InferenceService, track: Track): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'ferry-serve',
+    [INFERENCE_SERVICE_LABEL]: service.metadata.name ?? '',
+    [Labels.track]: track,
+  };
+}
+
+export function desiredDeployment(
+  service: InferenceService,
+  track: Track,
+  modelVersion: ModelVersion,
+  replicas: number,
+  options: WorkloadOptions,
+): V1Deployment {
+  const artifact = containerPath(modelVersion.spec.artifact.uri);
+  const batching = service.spec.batching ?? {};
+  const resources: Record<string, string> = {};
+  if (service.spec.resources?.cpu !== undefined) resources.cpu = String(service.spec.resources.cpu);
+  if (service.spec.resources?.memory !== undefined)
+    resources.memory = String(service.spec.resources.memory);
+  const labels = {
+    ...selectorLabels(service, track),
+    [Labels.model]: modelVersion.spec.model,
+    [MODEL_VERSION_LABEL]: modelVersion.metadata.name ?? '',
+  };
+  const probe = (path: string) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds: 5,
+    failureThreshold: 3,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: deploymentName(service, track),
+      namespace: service.metadata.namespace ?? 'default',
+      labels,
+      ownerReferences: [controllerReference(service)],
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: selectorLabels(service, track) },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUN_AS,
+            runAsGroup: RUN_AS,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          ...(artifact.claim === undefined
+            ? {}
+            : {
+                volumes: [
+                  {
+                    name: 'model',
+                    persistentVolumeClaim: { claimName: artifact.claim, readOnly: true },
+                  },
+                ],
+              }),
+          containers: [
+            {
+              name: 'serve',
+              image: options.image,
+              args: [
+                'serve',
+                '--model',
+                artifact.claim === undefined ? modelVersion.spec.artifact.uri : artifact.path,
+                '--sha256',
+                modelVersion.spec.artifact.sha256,
+                '--name',
+                modelVersion.spec.model,
+                '--version',
+                modelVersion.spec.version,
+                '--host',
+                '0.0.0.0',
+                '--port',
+                String(SERVE_PORT),
+                '--max-batch-size',
+                String(batching.maxBatchSize ?? 1),
+                '--max-batch-delay-ms',
+                String(batching.maxBatchDelayMs ?? 0),
+                '--max-queue',
+                String(batching.maxQueue ?? 256),
+              ],
+              ports: [{ name: 'http', containerPort: SERVE_PORT, protocol: 'TCP' }],
+              readinessProbe: probe('/v2/health/ready'),
+              livenessProbe: probe('/v2/health/live'),
+              ...(Object.keys(resources).length === 0
+                ? {}
+                : { resources: { requests: resources, limits: resources } }),
+              ...(artifact.claim === undefined
+                ? {}
+                : {
+                    volumeMounts: [
+                      {
+                        name: 'model',
+                        mountPath: containerPath(`pvc://${artifact.claim}`).path,
+                        readOnly: true,
+                      },
+                    ],
+                  }),
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** One Service over both tracks, port 80 to the model servers' `http` port. */
+export function desiredService(service: InferenceService): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: service.metadata.name ?? '',
+      namespace: service.metadata.namespace ?? 'default',
+      labels: {
+        'app.kubernetes.io/name': 'ferry-serve',
+        [INFERENCE_SERVICE_LABEL]: service.metadata.name ?? '',
+      },
+      ownerReferences: [controllerReference(service)],
+    },
+    spec: {
+      selector: {
+        'app.kubernetes.io/name': 'ferry-serve',
+        [INFERENCE_SERVICE_LABEL]: service.metadata.name ?? '',
+      },
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}
+
+/** The Open Inference Protocol address of the service's model. */
+export function serviceUrl(service: InferenceService, model: string): string {
+  return `http://${service.metadata.name ?? ''}.${service.metadata.namespace ?? 'default'}.svc/v2/models/${model}`;
+}
