@@ -44,6 +44,26 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   async function create(resource: string, object: object): Promise<void> {
     await api.request('POST', `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/${resource}`, object);
   }
+  /** Submits a TrainingJob on the iris Dataset; `spec` adds to or overrides the defaults. */
+  async function submitTrainingJob(
+    name: string,
+    spec: Record<string, unknown> = {},
+    labels: Record<string, string> = {},
+  ): Promise<void> {
+    await create('trainingjobs', {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'TrainingJob',
+      metadata: { name, labels },
+      spec: { datasetRef: { name: 'iris' }, model: 'iris', image: 'trainer:1', ...spec },
+    });
+  }
+  /** Waits for the Job the operator creates for TrainingJob `name`. */
+  const jobFor = (name: string) =>
+    eventually(
+      async () => getJob(api, NS, name).catch(() => undefined),
+      15_000,
+      `the Job of ${name}`,
+    );
   /** Waits until the object has condition `type`, and returns it. */
   const conditionOf = (resource: typeof FerryResources.dataset, name: string, type: string) =>
     eventually(
@@ -147,22 +167,12 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   });
 
   it('runs a TrainingJob as a Job and registers exactly one ModelVersion', async () => {
-    await create('trainingjobs', {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'TrainingJob',
-      metadata: { name: 'iris-logreg', labels: { 'ferry.dev/git-commit': 'c0ffee' } },
-      spec: {
-        datasetRef: { name: 'iris' },
-        model: 'iris',
-        image: 'trainer:1',
-        hyperparameters: { C: 1 },
-      },
-    });
-    const job = await eventually(
-      async () => getJob(api, NS, 'iris-logreg').catch(() => undefined),
-      15_000,
-      'the Job',
+    await submitTrainingJob(
+      'iris-logreg',
+      { hyperparameters: { C: 1 } },
+      { 'ferry.dev/git-commit': 'c0ffee' },
     );
+    const job = await jobFor('iris-logreg');
     const trainingJob = await get<TrainingJob>(FerryResources.trainingJob, 'iris-logreg');
     expect(trainingJob?.metadata).toMatchObject({ finalizers: ['ml.ferry.dev/finalizer'] });
 
@@ -246,18 +256,10 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
     await addNode(api, 'a100-1', { gpus: 4, product: 'A100' });
     await addNode(api, 't4-1', { gpus: 2, product: 'T4' });
     const tj = (name: string, gpus: number, priority: number, workers?: number, product = 'A100') =>
-      create('trainingjobs', {
-        apiVersion: 'ml.ferry.dev/v1alpha1',
-        kind: 'TrainingJob',
-        metadata: { name },
-        spec: {
-          datasetRef: { name: 'iris' },
-          model: 'iris',
-          image: 'trainer:1',
-          priority,
-          resources: { gpus, gpuProduct: product },
-          ...(workers === undefined ? {} : { distributed: { workers } }),
-        },
+      submitTrainingJob(name, {
+        priority,
+        resources: { gpus, gpuProduct: product },
+        ...(workers === undefined ? {} : { distributed: { workers } }),
       });
     await tj('small-low', 2, 0);
     await eventually(
@@ -367,17 +369,8 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   ])(
     'fails $name jobs with reason $reason and registers nothing',
     async ({ name, pod, job: status, reason }) => {
-      await create('trainingjobs', {
-        apiVersion: 'ml.ferry.dev/v1alpha1',
-        kind: 'TrainingJob',
-        metadata: { name },
-        spec: { datasetRef: { name: 'iris' }, model: 'iris', image: 'trainer:1' },
-      });
-      const job = await eventually(
-        async () => getJob(api, NS, name).catch(() => undefined),
-        15_000,
-        'the Job',
-      );
+      await submitTrainingJob(name);
+      const job = await jobFor(name);
       await runPod(api, job, `${name}-pod`, pod);
       await setJobStatus(api, job, status);
       const failed = await eventually(
@@ -397,17 +390,8 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   );
 
   it('reports an image that cannot be pulled while the Job goes on', async () => {
-    await create('trainingjobs', {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'TrainingJob',
-      metadata: { name: 'bad-image' },
-      spec: { datasetRef: { name: 'iris' }, model: 'iris', image: 'no-such-image:1' },
-    });
-    const job = await eventually(
-      async () => getJob(api, NS, 'bad-image').catch(() => undefined),
-      15_000,
-      'the Job',
-    );
+    await submitTrainingJob('bad-image', { image: 'no-such-image:1' });
+    const job = await jobFor('bad-image');
     await runPod(api, job, 'bad-image-pod', {
       phase: 'Pending',
       waitingReason: 'ImagePullBackOff',
@@ -419,23 +403,8 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   });
 
   it('hands a job with spec.queue to Kueue: labelled and suspended, Queued until unsuspended', async () => {
-    await create('trainingjobs', {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'TrainingJob',
-      metadata: { name: 'kueued' },
-      spec: {
-        datasetRef: { name: 'iris' },
-        model: 'iris',
-        image: 'trainer:1',
-        queue: 'team-a',
-        resources: { gpus: 64 },
-      },
-    });
-    const job = await eventually(
-      async () => getJob(api, NS, 'kueued').catch(() => undefined),
-      15_000,
-      'the Job',
-    );
+    await submitTrainingJob('kueued', { queue: 'team-a', resources: { gpus: 64 } });
+    const job = await jobFor('kueued');
     expect(job.metadata.labels).toMatchObject({ 'kueue.x-k8s.io/queue-name': 'team-a' });
     expect((job.spec as { suspend?: boolean }).suspend).toBe(true);
     await eventually(
