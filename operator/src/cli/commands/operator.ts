@@ -120,7 +120,8 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     host,
     port,
     registry: metrics.registry,
-    ready: () => !leaderElect || manager === undefined || synced,
+    // A standby is ready to take over; a leader once its caches have synced.
+    ready: () => (manager === undefined ? leaderElect : synced),
   });
   io.stdout(`ferry operator ${identity}: probes and metrics on http://${probes.address}\n`);
 
