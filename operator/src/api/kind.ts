@@ -1,6 +1,6 @@
 /** What Ferry knows about each of its kinds: names, schemas, printer columns, references. */
 
-import type { JSONSchemaProps, Schema } from './schema.js';
+import type { Schema } from './schema.js';
 
 export interface PrinterColumn {
   name: string;
@@ -56,5 +56,3 @@ export function ageColumn(): PrinterColumn {
     description: 'Time since the object was created.',
   };
 }
-
-export type SchemaJSON = JSONSchemaProps;

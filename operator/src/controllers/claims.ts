@@ -3,15 +3,14 @@
  * Ferry creates, and what such a URI becomes inside them.
  */
 
+import { splitPvcUri } from '../data/source.js';
+
 export const CLAIMS_ROOT = '/var/run/ferry/claims';
 
 /** Maps a `pvc://claim/path` or `file://` URI to what the container sees. */
 export function containerPath(uri: string): { path: string; claim?: string } {
   if (uri.startsWith('pvc://')) {
-    const rest = uri.slice('pvc://'.length);
-    const slash = rest.indexOf('/');
-    const claim = slash === -1 ? rest : rest.slice(0, slash);
-    const inside = slash === -1 ? '' : rest.slice(slash + 1);
+    const { claim, path: inside } = splitPvcUri(uri);
     return {
       path:
         inside === ''

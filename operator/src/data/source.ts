@@ -55,12 +55,19 @@ export async function openSource(uri: string, options: OpenOptions = {}): Promis
   }
 }
 
-/** `pvc://claim/dir/file.csv` → `<mount of claim>/dir/file.csv`, refusing to leave the mount. */
-export function claimPath(uri: string, claims: ClaimMounts): string {
+/** `pvc://claim/dir/file.csv` → claim `claim`, path `dir/file.csv` (as written, not decoded). */
+export function splitPvcUri(uri: string): { claim: string; path: string } {
   const rest = uri.slice('pvc://'.length);
   const slash = rest.indexOf('/');
-  const claim = slash === -1 ? rest : rest.slice(0, slash);
-  const inside = slash === -1 ? '' : decodeURIComponent(rest.slice(slash + 1));
+  return slash === -1
+    ? { claim: rest, path: '' }
+    : { claim: rest.slice(0, slash), path: rest.slice(slash + 1) };
+}
+
+/** `pvc://claim/dir/file.csv` → `<mount of claim>/dir/file.csv`, refusing to leave the mount. */
+export function claimPath(uri: string, claims: ClaimMounts): string {
+  const { claim, path } = splitPvcUri(uri);
+  const inside = decodeURIComponent(path);
   const mount = claims.get(claim);
   if (mount === undefined) {
     const known = [...claims.keys()].join(', ') || 'none';

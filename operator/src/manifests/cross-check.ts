@@ -3,9 +3,9 @@
  * between kinds, and names that become names of other Kubernetes objects.
  */
 
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN, KINDS, type Reference } from '../api/index.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, kindByName, type Reference } from '../api/index.js';
 import type { ManifestDocument } from './parse.js';
-import type { Problem } from './problem.js';
+import { valueAt, type Problem } from './problem.js';
 import { problemAt } from './schema-check.js';
 
 /** kubectl puts objects without a namespace into the context's namespace; compare them as one. */
@@ -67,9 +67,9 @@ export function checkAcrossObjects(documents: readonly ManifestDocument[]): Prob
   }
 
   for (const document of documents) {
-    const definition = KINDS.find((candidate) => candidate.kind === document.identity.kind);
+    const definition = kindByName(document.identity.kind);
     for (const reference of definition?.references ?? []) {
-      const name = valueAtPath(document.value, reference.path);
+      const name = valueAt(document.value, reference.path);
       // Absent optional field, or a name the schema check already reports as invalid.
       if (typeof name !== 'string' || !DNS1123_SUBDOMAIN_RE.test(name)) continue;
       const target = objectKey(reference.targetKind, document.identity.namespace, name);
@@ -104,13 +104,4 @@ function danglingReference(
     'value',
     `Not found: ${reference.targetKind} "${name}"${where} is not defined in these manifests`,
   );
-}
-
-function valueAtPath(root: unknown, path: readonly string[]): unknown {
-  let current = root;
-  for (const step of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[step];
-  }
-  return current;
 }

@@ -42,3 +42,13 @@ export function fieldPath(path: readonly (string | number)[]): string {
     )
     .join('');
 }
+
+/** The value at `path` inside `root`, or undefined where the path leaves the tree. */
+export function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let current = root;
+  for (const step of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[step];
+  }
+  return current;
+}

@@ -11,6 +11,7 @@ import {
   DNS1123_SUBDOMAIN,
   DURATION_PATTERN,
   KINDS,
+  kindByName,
   QUANTITY_PATTERN,
   SHA256_HEX,
   objectMeta,
@@ -19,7 +20,7 @@ import {
   type KindDefinition,
 } from '../api/index.js';
 import type { ManifestDocument } from './parse.js';
-import { fieldPath, type Problem } from './problem.js';
+import { fieldPath, valueAt, type Problem } from './problem.js';
 
 // ajv-formats is published as CommonJS with a default export under `default`.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -92,7 +93,7 @@ function validatorFor(definition: KindDefinition): ValidateFunction {
 
 /** Schema problems of one Ferry object; an empty list when it is valid. */
 export function checkSchema(document: ManifestDocument): Problem[] {
-  const definition = KINDS.find((candidate) => candidate.kind === document.identity.kind);
+  const definition = kindByName(document.identity.kind);
   if (definition === undefined) {
     return [
       problemAt(
@@ -128,6 +129,7 @@ function dropSubsumedErrors(errors: ErrorObject[]): ErrorObject[] {
 function problemFromError(document: ManifestDocument, error: ErrorObject): Problem {
   const path = pointerToPath(error.instancePath, document.value);
   const params = error.params as Record<string, unknown>;
+  const shown = describeValue(valueAt(document.value, path));
   switch (error.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
@@ -142,7 +144,7 @@ function problemFromError(document: ManifestDocument, error: ErrorObject): Probl
         document,
         path,
         'value',
-        `Invalid value: ${describeValue(valueAt(document.value, path))}: must be ${article(String(params.type))}`,
+        `Invalid value: ${shown}: must be ${article(String(params.type))}`,
       );
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
@@ -150,7 +152,7 @@ function problemFromError(document: ManifestDocument, error: ErrorObject): Probl
         document,
         path,
         'value',
-        `Unsupported value: ${describeValue(valueAt(document.value, path))}: supported values: ${allowed}`,
+        `Unsupported value: ${shown}: supported values: ${allowed}`,
       );
     }
     case 'anyOf':
@@ -158,24 +160,19 @@ function problemFromError(document: ManifestDocument, error: ErrorObject): Probl
         document,
         path,
         'value',
-        `Invalid value: ${describeValue(valueAt(document.value, path))}: must be an integer or a string`,
+        `Invalid value: ${shown}: must be an integer or a string`,
       );
     case 'pattern': {
       const expected =
         PATTERN_DESCRIPTIONS[String(params.pattern)] ?? `must match ${String(params.pattern)}`;
-      return problemAt(
-        document,
-        path,
-        'value',
-        `Invalid value: ${describeValue(valueAt(document.value, path))}: ${expected}`,
-      );
+      return problemAt(document, path, 'value', `Invalid value: ${shown}: ${expected}`);
     }
     default:
       return problemAt(
         document,
         path,
         'value',
-        `Invalid value: ${describeValue(valueAt(document.value, path))}: ${error.message ?? 'is not valid'}`,
+        `Invalid value: ${shown}: ${error.message ?? 'is not valid'}`,
       );
   }
 }
@@ -210,13 +207,6 @@ function pointerToPath(pointer: string, root: unknown): (string | number)[] {
     current = (current as Record<string | number, unknown> | undefined)?.[step];
   }
   return path;
-}
-
-function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
-  let current = root;
-  for (const step of path)
-    current = (current as Record<string | number, unknown> | undefined)?.[step];
-  return current;
 }
 
 function describeValue(value: unknown): string {

@@ -86,3 +86,8 @@ function abortReason(signal: AbortSignal | undefined): Error {
 export function formatTimestamp(epochMs: number): string {
   return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
+
+/** Kubernetes MicroTime (Lease renewTime, Event eventTime): RFC 3339 with microseconds. */
+export function formatMicroTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}

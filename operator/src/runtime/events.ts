@@ -10,7 +10,7 @@
  */
 
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { realClock, type Clock } from './clock.js';
+import { formatMicroTime, realClock, type Clock } from './clock.js';
 import type { KubeClient } from './client.js';
 import { errorMessage } from './errors.js';
 import { noopLogger, type Logger } from './logger.js';
@@ -42,11 +42,6 @@ interface Series {
   name: string;
   count: number;
   lastMs: number;
-}
-
-/** Kubernetes MicroTime. */
-function microTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 export class EventRecorder {
@@ -83,7 +78,7 @@ export class EventRecorder {
           BuiltinResources.event,
           existing.namespace,
           existing.name,
-          { series: { count: existing.count, lastObservedTime: microTime(now) } },
+          { series: { count: existing.count, lastObservedTime: formatMicroTime(now) } },
           manager,
         );
         return;
@@ -94,7 +89,7 @@ export class EventRecorder {
           apiVersion: 'events.k8s.io/v1',
           kind: 'Event',
           metadata: { name, namespace },
-          eventTime: microTime(now),
+          eventTime: formatMicroTime(now),
           reportingController: this.options.controller,
           reportingInstance: this.options.instance,
           action: event.action,

@@ -13,7 +13,7 @@
  */
 
 import type { KubernetesObject, V1LeaseSpec } from '@kubernetes/client-node';
-import { realClock, type Clock } from './clock.js';
+import { formatMicroTime, realClock, type Clock } from './clock.js';
 import { apiStatusCode, type KubeClient } from './client.js';
 import { errorMessage } from './errors.js';
 import { noopLogger, type Logger } from './logger.js';
@@ -41,11 +41,6 @@ type LeaseSpecJson = Omit<V1LeaseSpec, 'acquireTime' | 'renewTime'> & {
   acquireTime?: string;
   renewTime?: string;
 };
-
-/** Kubernetes MicroTime: RFC 3339 with microseconds. */
-function microTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 export class LeaderElector {
   private readonly clock: Clock;
@@ -132,8 +127,8 @@ export class LeaderElector {
     const desired = {
       holderIdentity: identity,
       leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
-      acquireTime: microTime(now),
-      renewTime: microTime(now),
+      acquireTime: formatMicroTime(now),
+      renewTime: formatMicroTime(now),
       leaseTransitions: 0,
     } satisfies LeaseSpecJson;
     if (this.held !== undefined) {
@@ -204,7 +199,7 @@ export class LeaderElector {
     try {
       const lease = await client.get<LeaseObject>(BuiltinResources.lease, namespace, name);
       if (lease?.spec?.holderIdentity !== identity) return;
-      const now = microTime(this.clock.now());
+      const now = formatMicroTime(this.clock.now());
       await client.replace<LeaseObject>(
         {
           ...lease,

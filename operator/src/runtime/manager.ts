@@ -73,7 +73,7 @@ export class Manager {
   private readonly informers = new Map<string, Informer<KubernetesObject>>();
   private readonly controllers: ControllerDefinition[] = [];
   private readonly pools: WorkerPool[] = [];
-  private readonly queues: RateLimitingQueue[] = [];
+  private readonly queues: { controller: ControllerDefinition; queue: RateLimitingQueue }[] = [];
   private readonly clock: Clock;
   private readonly log: Logger;
   private started = false;
@@ -120,20 +120,15 @@ export class Manager {
     if (this.started) return;
     this.started = true;
     for (const controller of this.controllers) {
-      const stats: { read?: () => ReturnType<RateLimitingQueue['stats']> } = {};
-      const metrics = this.options.metrics?.workQueue(controller.name, () => {
-        if (stats.read === undefined) throw new Error('queue not ready');
-        return stats.read();
-      });
+      const metrics = this.options.metrics;
       const queue = new RateLimitingQueue({
         clock: this.clock,
-        ...(metrics === undefined ? {} : { metrics }),
+        ...(metrics === undefined ? {} : { metrics: metrics.workQueue(controller.name) }),
       });
-      stats.read = () => queue.stats();
-      const target = queue;
-      this.queues.push(target);
+      metrics?.observeQueue(controller.name, () => queue.stats());
+      this.queues.push({ controller, queue });
       const enqueue = (keys: readonly string[]): void => {
-        for (const key of keys) target.add(key);
+        for (const key of keys) queue.add(key);
       };
       this.informer(controller.primary).onEvent((event: InformerEvent<KubernetesObject>) => {
         enqueue([
@@ -153,9 +148,7 @@ export class Manager {
     for (const informer of this.informers.values()) informer.start();
     await Promise.all([...this.informers.values()].map((informer) => informer.waitForSync()));
     this.log.info({ informers: this.informers.size }, 'caches synced; starting controllers');
-    for (const [index, controller] of this.controllers.entries()) {
-      const queue = this.queues[index];
-      if (queue === undefined) continue;
+    for (const { controller, queue } of this.queues) {
       this.pools.push(
         startWorkers({
           controller: controller.name,

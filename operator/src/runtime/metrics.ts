@@ -113,9 +113,8 @@ export class OperatorMetrics {
     });
   }
 
-  /** The metrics hooks for the work queue of `controller`, whose stats are read on scrape. */
-  workQueue(controller: string, stats: () => WorkQueueStats): WorkQueueMetrics {
-    this.queueStats.set(controller, stats);
+  /** The metrics hooks for the work queue of `controller`. */
+  workQueue(controller: string): WorkQueueMetrics {
     const labels = { name: controller };
     this.adds.inc(labels, 0);
     this.retries.inc(labels, 0);
@@ -134,6 +133,11 @@ export class OperatorMetrics {
         this.workDuration.observe(labels, seconds);
       },
     };
+  }
+
+  /** Reads the gauges of `controller`'s work queue from `stats` at every scrape. */
+  observeQueue(controller: string, stats: () => WorkQueueStats): void {
+    this.queueStats.set(controller, stats);
   }
 
   reconciled(report: ReconcileReport): void {

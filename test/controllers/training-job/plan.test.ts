@@ -41,7 +41,7 @@ function observed(overrides: Partial<TrainingJobObserved> = {}): TrainingJobObse
     pods: [],
     service: undefined,
     modelVersion: undefined,
-    admission: { admitted: true },
+    admission: () => ({ admitted: true }),
     defaultOutputUri: 'pvc://ferry-models',
     nowMs: NOW,
     ...overrides,
@@ -135,7 +135,10 @@ describe('planTrainingJob before the Job exists', () => {
     {
       name: 'queues while GPU capacity is short',
       input: {
-        admission: { admitted: false, message: 'waiting for 4 nvidia.com/gpu: 2 of 8 free' },
+        admission: () => ({
+          admitted: false,
+          message: 'waiting for 4 nvidia.com/gpu: 2 of 8 free',
+        }),
       },
       phase: 'Queued',
       reason: 'WaitingForCapacity',
@@ -176,7 +179,7 @@ describe('planTrainingJob before the Job exists', () => {
     const plan = planTrainingJob(
       observed({
         trainingJob: trainingJob({ queue: 'team-a' }),
-        admission: { admitted: false, message: 'no GPUs' },
+        admission: () => ({ admitted: false, message: 'no GPUs' }),
       }),
     );
     expect(plan.actions.map((action) => action.type)).toEqual(['createJob']);

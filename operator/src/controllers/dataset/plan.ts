@@ -10,6 +10,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { parseDuration, type Dataset, type DatasetStatus } from '../../api/index.js';
 import type { DatasetAnalysis, Violation } from '../../data/analyse.js';
+import { formatTimestamp } from '../../runtime/clock.js';
 import { setCondition } from '../../runtime/conditions.js';
 import { controllerReference } from '../owner.js';
 
@@ -57,7 +58,7 @@ export function profileConfigMapName(dataset: Dataset): string {
 export function planDataset(dataset: Dataset, outcome: CheckOutcome, nowMs: number): DatasetPlan {
   const previous = dataset.status ?? {};
   const generation = dataset.metadata.generation ?? 0;
-  const checkedAt = new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const checkedAt = formatTimestamp(nowMs);
   const ready = (
     status: DatasetStatus,
     value: 'True' | 'False',

@@ -19,6 +19,7 @@ import {
   type InferenceService,
   type InferenceServiceStatus,
 } from '../../api/index.js';
+import { formatTimestamp } from '../../runtime/clock.js';
 import type { Verdict } from './analysis.js';
 
 export type TargetState = 'Ready' | 'Validating' | 'Rejected' | 'Missing';
@@ -44,10 +45,6 @@ export interface RolloutPlan {
 const HISTORY_LIMIT = 10;
 const ANALYSIS_INTERVAL_MS = 10_000;
 
-function iso(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 export function planRollout(observed: RolloutObserved): RolloutPlan {
   const { service, target, verdict, nowMs } = observed;
   const spec = service.spec;
@@ -67,7 +64,7 @@ export function planRollout(observed: RolloutObserved): RolloutPlan {
         version,
         result,
         ...(previous.stepStartTime === undefined ? {} : { startTime: previous.stepStartTime }),
-        finishTime: iso(nowMs),
+        finishTime: formatTimestamp(nowMs),
         message,
       },
       ...(previous.history ?? []),
@@ -119,7 +116,7 @@ export function planRollout(observed: RolloutObserved): RolloutPlan {
             version: canary,
             reason: verdict.reason,
             message: verdict.message,
-            time: iso(nowMs),
+            time: formatTimestamp(nowMs),
             retry,
           },
         },
@@ -152,7 +149,7 @@ export function planRollout(observed: RolloutObserved): RolloutPlan {
         ...previous,
         step: index + 1,
         canaryWeight: next.weight,
-        stepStartTime: iso(nowMs),
+        stepStartTime: formatTimestamp(nowMs),
       },
       transition: {
         type: 'Normal',
@@ -208,7 +205,7 @@ export function planRollout(observed: RolloutObserved): RolloutPlan {
       canaryVersion: desired,
       step: 0,
       canaryWeight: first.weight,
-      stepStartTime: iso(nowMs),
+      stepStartTime: formatTimestamp(nowMs),
     },
     transition: {
       type: 'Normal',

@@ -12,12 +12,15 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { Labels, type InferenceService, type ModelVersion } from '../../api/index.js';
 import { controllerReference } from '../owner.js';
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from '../pod-security.js';
 import { containerPath } from '../claims.js';
 
 export const SERVE_PORT = 8080;
 export const INFERENCE_SERVICE_LABEL = 'ferry.dev/inference-service';
 export const MODEL_VERSION_LABEL = 'ferry.dev/model-version';
-const RUN_AS = 65532;
 
 export type Track = 'stable' | 'canary';
 
@@ -90,12 +93,7 @@ export function desiredDeployment(
         metadata: { labels },
         spec: {
           automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: RUN_AS,
-            runAsGroup: RUN_AS,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: restrictedPodSecurityContext(false),
           ...(artifact.claim === undefined
             ? {}
             : {
@@ -148,13 +146,7 @@ export function desiredDeployment(
                       },
                     ],
                   }),
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              securityContext: restrictedContainerSecurityContext(true),
             },
           ],
         },

@@ -20,6 +20,7 @@ import {
   type ModelVersion,
   type ModelVersionStatus,
 } from '../../api/index.js';
+import { formatTimestamp } from '../../runtime/clock.js';
 import { setCondition } from '../../runtime/conditions.js';
 
 type Signature = NonNullable<ModelVersionStatus['signature']>;
@@ -215,9 +216,7 @@ export function planModelVersion(observed: ModelVersionObserved): ModelVersionSt
   status = {
     ...status,
     stage,
-    ...(stage !== previous.stage
-      ? { stageTime: new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z') }
-      : {}),
+    ...(stage !== previous.stage ? { stageTime: formatTimestamp(nowMs) } : {}),
     ...(primaryValue === undefined ? {} : { primaryMetric: `${primary}=${primaryValue}` }),
   };
   if (servedBy.length > 0) status.servedBy = servedBy;

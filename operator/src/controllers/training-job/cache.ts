@@ -1,17 +1,13 @@
 /**
  * What the TrainingJob controller caches of the Jobs, Pods and Services it made: only
  * those labelled with `ferry.dev/training-job`, and only the fields it reads, so the
- * operator's memory grows with the number of TrainingJobs by as little as possible.
+ * operator's memory grows with the number of TrainingJobs by as little as possible. (The
+ * informer has already dropped managedFields.)
  */
 
-import type { KubernetesObject, V1Job, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Selection } from '../../runtime/manager.js';
 import { TRAINING_JOB_LABEL } from './job.js';
-
-function slimMetadata(metadata: V1ObjectMeta | undefined): V1ObjectMeta {
-  const { managedFields, ...kept } = metadata ?? {};
-  return kept;
-}
 
 /** Keeps the Job's status, its mode, and the contract env of its containers (for lineage). */
 function slimJob(job: V1Job): V1Job {
@@ -19,7 +15,7 @@ function slimJob(job: V1Job): V1Job {
   return {
     apiVersion: job.apiVersion ?? 'batch/v1',
     kind: 'Job',
-    metadata: slimMetadata(job.metadata),
+    metadata: job.metadata ?? {},
     spec: {
       ...(job.spec?.completionMode === undefined
         ? {}
@@ -45,7 +41,7 @@ function slimPod(pod: V1Pod): V1Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: slimMetadata(pod.metadata),
+    metadata: pod.metadata ?? {},
     ...(pod.status === undefined
       ? {}
       : {

@@ -24,7 +24,7 @@ import { gpuCapacity, planAdmission, type GpuDemand } from './admission.js';
 import { OwnedJobs, OwnedPods, OwnedServices } from './cache.js';
 import { headlessServiceName, totalGpus, TRAINING_JOB_LABEL } from './job.js';
 import { modelVersionName } from './model-version.js';
-import { planTrainingJob, type TrainingJobAction } from './plan.js';
+import { planTrainingJob, type Admission, type TrainingJobAction } from './plan.js';
 
 export interface TrainingJobControllerOptions {
   /** Where artifacts go when a TrainingJob has no spec.output. */
@@ -74,24 +74,21 @@ export function trainingJobController(
     };
   }
 
-  function admission(
-    trainingJob: TrainingJob,
-  ): { admitted: true } | { admitted: false; message: string } {
-    const all = trainingJobs.list().filter((candidate) => candidate.spec.queue === undefined);
-    for (const candidate of all) {
-      const key = demandOf(candidate).key;
-      if (admittedHere.has(key) && !WAITING.includes(candidate.status?.phase))
-        admittedHere.delete(key);
+  function admission(trainingJob: TrainingJob): Admission {
+    const demands = trainingJobs
+      .list()
+      .filter((candidate) => candidate.spec.queue === undefined)
+      .map((candidate) => ({ phase: candidate.status?.phase, demand: demandOf(candidate) }));
+    // Once the cache shows a job past waiting, the ledger need not remember it.
+    for (const { phase, demand } of demands) {
+      if (!WAITING.includes(phase)) admittedHere.delete(demand.key);
     }
-    const running = all
-      .filter((candidate) => HOLDING.includes(candidate.status?.phase))
-      .map(demandOf);
-    const queued = all
-      .filter(
-        (candidate) =>
-          WAITING.includes(candidate.status?.phase) && !admittedHere.has(demandOf(candidate).key),
-      )
-      .map(demandOf);
+    const running = demands
+      .filter(({ phase }) => HOLDING.includes(phase))
+      .map(({ demand }) => demand);
+    const queued = demands
+      .filter(({ phase, demand }) => WAITING.includes(phase) && !admittedHere.has(demand.key))
+      .map(({ demand }) => demand);
     const plan = planAdmission(
       gpuCapacity(nodes.list()),
       [...running, ...admittedHere.values()],
@@ -108,32 +105,39 @@ export function trainingJobController(
   async function apply(trainingJob: TrainingJob & KubernetesObject): Promise<ReconcileResult> {
     const namespace = trainingJob.metadata.namespace ?? 'default';
     const name = trainingJob.metadata.name ?? '';
+    const job = jobs.get(namespace, name);
     const decide = () =>
       planTrainingJob({
         trainingJob,
         dataset: datasets.get(namespace, trainingJob.spec.datasetRef.name),
-        job: jobs.get(namespace, name),
+        job,
         pods: pods
           .list(namespace)
           .filter((pod) => pod.metadata?.labels?.[TRAINING_JOB_LABEL] === name),
         service: services.get(namespace, headlessServiceName(trainingJob)),
         modelVersion: modelVersions.get(namespace, modelVersionName(trainingJob)),
-        admission: admission(trainingJob),
+        admission: () => admission(trainingJob),
         defaultOutputUri: options.defaultOutputUri,
         nowMs: clock.now(),
       });
 
-    // Admission and Job creation happen under one lock, so the ledger is current.
     let plan: ReturnType<typeof planTrainingJob> | undefined;
-    const turn = admissionLock.then(async () => {
+    if (job !== undefined) {
+      // Past admission: nothing here can hand out GPUs, so no need to wait for the lock.
       plan = decide();
-      if (plan.actions.some((action) => action.type === 'createJob')) {
-        admittedHere.set(demandOf(trainingJob).key, demandOf(trainingJob));
-      }
       for (const action of plan.actions) await perform(action);
-    });
-    admissionLock = turn.catch(() => undefined);
-    await turn;
+    } else {
+      // Admission and Job creation happen under one lock, so the ledger is current.
+      const turn = admissionLock.then(async () => {
+        plan = decide();
+        if (plan.actions.some((action) => action.type === 'createJob')) {
+          admittedHere.set(demandOf(trainingJob).key, demandOf(trainingJob));
+        }
+        for (const action of plan.actions) await perform(action);
+      });
+      admissionLock = turn.catch(() => undefined);
+      await turn;
+    }
     if (plan === undefined) return {};
 
     const before = trainingJob.status?.phase;

@@ -20,13 +20,15 @@ import type {
 import { Labels, parseDuration, type TrainingJob } from '../../api/index.js';
 import { CLAIMS_ROOT, containerPath } from '../claims.js';
 import { controllerReference } from '../owner.js';
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from '../pod-security.js';
 import { GPU_PRODUCT_LABEL, GPU_RESOURCE } from './admission.js';
 
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
 export const TRAINING_JOB_LABEL = 'ferry.dev/training-job';
 export const RESULT_PATH = '/dev/termination-log';
-/** A fixed non-root identity, so any image runs under the restricted standard. */
-const RUN_AS = 65532;
 export const CONTAINER_NAME = 'trainer';
 
 export interface JobInputs {
@@ -163,13 +165,7 @@ function podSpec(inputs: JobInputs): V1PodSpec {
     restartPolicy: 'Never',
     automountServiceAccountToken: false,
     ...(distributed ? { subdomain: headlessServiceName(inputs.trainingJob) } : {}),
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: RUN_AS,
-      runAsGroup: RUN_AS,
-      fsGroup: RUN_AS,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: restrictedPodSecurityContext(true),
     ...(product === undefined ? {} : { nodeSelector: { [GPU_PRODUCT_LABEL]: product } }),
     ...(gpus > 0
       ? { tolerations: [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }] }
@@ -194,13 +190,7 @@ function container(inputs: JobInputs, mounts: V1VolumeMount[]): V1Container {
     ...(mounts.length === 0 ? {} : { volumeMounts: mounts }),
     terminationMessagePath: RESULT_PATH,
     terminationMessagePolicy: 'File',
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: false,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: restrictedContainerSecurityContext(false),
   };
 }
 

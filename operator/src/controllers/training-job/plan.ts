@@ -38,12 +38,18 @@ export interface TrainingJobObserved {
   service: V1Service | undefined;
   /** The ModelVersion with this job's deterministic name, if one exists. */
   modelVersion: ModelVersion | undefined;
-  /** Ferry's admission decision for this job (ignored when Kueue admits it). */
-  admission: { admitted: true } | { admitted: false; message: string };
+  /**
+   * Ferry's admission decision for this job. Called only when it matters: before the Job
+   * exists, and when Kueue does not admit the job. Deciding costs a pass over every queued
+   * TrainingJob, which running and finished jobs need not pay.
+   */
+  admission: () => Admission;
   /** Used when spec.output is unset. */
   defaultOutputUri: string;
   nowMs: number;
 }
+
+export type Admission = { admitted: true } | { admitted: false; message: string };
 
 export type TrainingJobAction =
   | { type: 'createJob'; job: V1Job }
@@ -155,13 +161,14 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
     }
     const queuedTime = previous.queuedTime ?? new Date(nowMs).toISOString();
     const kueue = trainingJob.spec.queue !== undefined;
-    if (!kueue && !observed.admission.admitted) {
+    const admission: Admission = kueue ? { admitted: true } : observed.admission();
+    if (!admission.admitted) {
       return {
         status: withPhase(
           { ...base, queuedTime },
           'Queued',
           'WaitingForCapacity',
-          observed.admission.message,
+          admission.message,
         ),
         actions: [],
       };
