@@ -157,15 +157,20 @@ describe('ferry operator: ModelVersions against a devcluster', () => {
     expect(condition(blocked, 'Ready')?.message).toBe(
       'InferenceService iris serves or names this version; point its spec.modelVersion elsewhere before deleting it',
     );
-    const events = (await api.request(
-      'GET',
-      '/apis/events.k8s.io/v1/namespaces/default/events',
-    )) as { items: { reason?: string; regarding?: { name?: string } }[] };
-    expect(
-      events.items.some(
-        (event) => event.reason === 'DeletionBlocked' && event.regarding?.name === 'iris-v1',
-      ),
-    ).toBe(true);
+    // The event is recorded after the status write, so it may trail it a little.
+    await eventually(
+      async () => {
+        const events = (await api.request(
+          'GET',
+          '/apis/events.k8s.io/v1/namespaces/default/events',
+        )) as { items: { reason?: string; regarding?: { name?: string } }[] };
+        return events.items.some(
+          (event) => event.reason === 'DeletionBlocked' && event.regarding?.name === 'iris-v1',
+        );
+      },
+      10_000,
+      'a DeletionBlocked event',
+    );
 
     await api.request('DELETE', `${BASE}/inferenceservices/iris`);
     await eventually(
