@@ -23,3 +23,10 @@ export const Labels = {
   track: 'ferry.dev/track',
   retry: 'ferry.dev/retry',
 } as const;
+
+/**
+ * The repository of Ferry's own image, which runs the `ferry` CLI (`ferry serve` in model
+ * server pods). The local runner of `ferry up` runs containers of this image as local
+ * `ferry` processes.
+ */
+export const FERRY_IMAGE_REPOSITORY = 'ghcr.io/ferry-ml/ferry';

@@ -1,2 +1,8 @@
-/** devcluster's public surface: the server and its options. Nothing else is exported. */
+/** devcluster's public surface: the API server and the local runner that plays kubelet for it. */
 export { DevCluster, type DevClusterOptions } from './server.js';
+export {
+  startLocalRunner,
+  type LocalRunner,
+  type LocalRunnerOptions,
+  type LocalPod,
+} from './runner/runner.js';

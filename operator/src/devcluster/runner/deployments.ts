@@ -1,0 +1,144 @@
+/**
+ * Plays the Deployment (and ReplicaSet) controller: keeps each Deployment's Pods and status.
+ *
+ * Contract, level-triggered on the Deployment and Pod caches: for every Deployment not
+ * being deleted, the pods it controls are created and deleted as `planPods` says, then its
+ * status is merge-patched on `/status` when it differs from what the API server holds.
+ * A Deployment's pods are those whose controller ownerReference names it (`spec.selector`
+ * is not consulted, and pods are neither adopted nor orphaned); they go with their
+ * Deployment through devcluster's garbage collector, not through this controller. A pod the API server refuses
+ * to create is reported as the `ReplicaFailure` condition (reason FailedCreate) and tried
+ * again with a back-off; one Deployment's failure never holds up the others.
+ */
+import {
+  ApiError,
+  deploymentPath,
+  describeError,
+  podPath,
+  podsPath,
+  type ApiClient,
+} from './api.js';
+import {
+  desiredReplicas,
+  deploymentStatus,
+  ownedPod,
+  planPods,
+  type OwnedPod,
+} from './deployment-plan.js';
+import {
+  controllerOf,
+  identityOf,
+  objectAt,
+  timestamp,
+  type JsonObject,
+  type ObjectIdentity,
+} from './json.js';
+import { NODE_NAME } from './kubelet.js';
+import { mergePatch } from './merge-patch.js';
+import { newPod, templateHash } from './pod-template.js';
+import type { Reflector } from './reflector.js';
+import { SerialTask } from './serial.js';
+
+export class DeploymentController {
+  /** The last pod creation error per Deployment uid, until a creation succeeds. */
+  private readonly failures = new Map<string, string>();
+  readonly sync: SerialTask;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly deployments: Reflector,
+    private readonly pods: Reflector,
+    private readonly log: (line: string) => void,
+  ) {
+    this.sync = new SerialTask(
+      () => this.pass(),
+      (error) => {
+        log(`deployments: ${describeError(error)}`);
+      },
+    );
+  }
+
+  private async pass(): Promise<void> {
+    let failed = 0;
+    const live = new Set<string>();
+    for (const deployment of this.deployments.items()) {
+      const identity = identityOf(deployment);
+      if (identity === undefined) continue;
+      live.add(identity.uid);
+      if (identity.deleting) continue;
+      try {
+        await this.reconcile(identity, deployment);
+      } catch (error) {
+        this.log(`deployment ${identity.key}: ${describeError(error)}`);
+        failed++;
+      }
+    }
+    for (const uid of this.failures.keys()) if (!live.has(uid)) this.failures.delete(uid);
+    if (failed > 0) throw new Error(`${failed} Deployment(s) failed this pass; retrying`);
+  }
+
+  private owned(uid: string): OwnedPod[] {
+    const result: OwnedPod[] = [];
+    for (const pod of this.pods.items()) {
+      if (controllerOf(pod)?.uid !== uid || identityOf(pod)?.deleting !== false) continue;
+      const owned = ownedPod(pod);
+      if (owned !== undefined) result.push(owned);
+    }
+    return result;
+  }
+
+  private async reconcile(deployment: ObjectIdentity, object: JsonObject): Promise<void> {
+    const where = `deployment ${deployment.key}`;
+    const template = objectAt(object, 'spec', 'template') ?? {};
+    const hash = templateHash(template);
+    const plan = planPods(this.owned(deployment.uid), hash, desiredReplicas(object));
+    if (plan.create === 0) this.failures.delete(deployment.uid);
+    for (const { pod, why } of plan.remove) {
+      try {
+        this.pods.forget(await this.api.delete(podPath(deployment.namespace, pod.name), pod.uid));
+        this.log(`${where}: deleted pod ${pod.name} (${why})`);
+      } catch (error) {
+        if (!(error instanceof ApiError && (error.code === 404 || error.code === 409))) throw error;
+      }
+    }
+    let createFailure: ApiError | undefined;
+    for (let i = 0; i < plan.create; i++) {
+      try {
+        const created = await this.api.create(
+          podsPath(deployment.namespace),
+          newPod(deployment, template, hash, NODE_NAME),
+        );
+        this.pods.observe(created);
+        this.failures.delete(deployment.uid);
+        this.log(`${where}: created pod ${identityOf(created)?.name ?? '?'}`);
+      } catch (error) {
+        // A taken name (409) is retried with a fresh suffix on the next pass.
+        if (!(error instanceof ApiError) || error.code === 409) throw error;
+        this.failures.set(deployment.uid, error.message);
+        createFailure = error;
+        break;
+      }
+    }
+    // Status describes the spec this pass planned for, against the status held now.
+    const current = this.deployments.get(deployment.key);
+    if (current === undefined || identityOf(current)?.uid !== deployment.uid) return;
+    const status = deploymentStatus({
+      deployment: { ...object, status: objectAt(current, 'status') ?? {} },
+      pods: this.owned(deployment.uid),
+      hash,
+      failure: this.failures.get(deployment.uid),
+      now: timestamp(Date.now()),
+    });
+    const patch = mergePatch(objectAt(current, 'status') ?? {}, status);
+    if (patch !== undefined) {
+      try {
+        const path = `${deploymentPath(deployment.namespace, deployment.name)}/status`;
+        this.deployments.observe(await this.api.mergePatch(path, { status: patch }));
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 404)) throw error;
+      }
+    }
+    // Reported in status; thrown so that the pass is retried.
+    if (createFailure !== undefined) throw createFailure;
+  }
+}
