@@ -204,3 +204,17 @@ export function object<P extends Properties, const R extends keyof P & string = 
 export function describe<T>(schema: Schema<T>, description: string): Schema<T> {
   return node({ ...schema.json, description });
 }
+
+/**
+ * Fills the defaults of an object schema's top-level properties that `value` leaves out,
+ * as the API server's defaulting would have. For code reading an object whose parent field
+ * was absent, so its own defaults never applied: `withDefaults(schema, spec.x ?? {})`.
+ */
+export function withDefaults<T extends object>(schema: Schema<T>, value: T): T {
+  const filled: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [name, property] of Object.entries(schema.json.properties ?? {})) {
+    if (filled[name] === undefined && property.default !== undefined)
+      filled[name] = property.default;
+  }
+  return filled as T;
+}

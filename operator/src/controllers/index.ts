@@ -4,6 +4,7 @@ import type { ClaimMounts } from '../data/source.js';
 import type { ControllerDefinition } from '../runtime/manager.js';
 import type { ControllerContext } from './context.js';
 import { datasetController } from './dataset/controller.js';
+import { inferenceServiceController } from './inference-service/controller.js';
 import {
   modelVersionController,
   type ModelVersionControllerOptions,
@@ -14,6 +15,8 @@ export interface ControllerOptions {
   claims: ClaimMounts;
   defaultOutputUri: string;
   inspectArtifact: ModelVersionControllerOptions['inspect'];
+  /** Image that runs `ferry serve` in model server pods. */
+  serveImage: string;
 }
 
 export function allControllers(
@@ -24,6 +27,7 @@ export function allControllers(
     datasetController(context, { claims: options.claims }),
     trainingJobController(context, { defaultOutputUri: options.defaultOutputUri }),
     modelVersionController(context, { inspect: options.inspectArtifact }),
+    inferenceServiceController(context, { image: options.serveImage }),
   ];
 }
 

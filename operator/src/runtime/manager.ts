@@ -65,6 +65,14 @@ export function ownerKeys(kind: string): KeyMapper {
       .map((owner) => objectKey({ namespace: object.metadata?.namespace, name: owner.name }));
 }
 
+/** The key of the object that `object`'s `label` names, in `object`'s namespace; none without it. */
+export function labelKeys(label: string): KeyMapper {
+  return (object) => {
+    const name = object.metadata?.labels?.[label];
+    return name === undefined ? [] : [objectKey({ namespace: object.metadata?.namespace, name })];
+  };
+}
+
 function resourceId(resource: Resource): string {
   return `${resource.group}/${resource.version}/${resource.plural}`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  analyseCanary,
   histogramQuantile,
   jensenShannon,
   judgeCanary,
@@ -7,8 +8,12 @@ import {
   parsePrometheusText,
   predictionHistograms,
   servingFigures,
+  sharedPredictions,
+  type ServingFigures,
 } from '../../../operator/src/controllers/inference-service/analysis.js';
+import type { JsonElement } from '../../../operator/src/serving/datatype.js';
 import { ServeMetrics } from '../../../operator/src/serving/metrics.js';
+import type { SamplesSnapshot } from '../../../operator/src/serving/samples.js';
 
 /** The exposition text a real `ferry serve` pod would publish after these requests. */
 async function podMetrics(requests: { code: number; seconds: number }[]): Promise<string> {
@@ -116,20 +121,23 @@ describe('predictionHistograms', () => {
   });
 });
 
-describe('judgeCanary', () => {
-  const healthy = {
-    requests: 500,
-    serverErrors: 1,
-    latency: [
-      { le: 0.01, count: 500 },
-      { le: Infinity, count: 500 },
-    ],
-  };
-  const labels = (ones: number) => [
-    ...Array<number>(100 - ones).fill(0),
-    ...Array<number>(ones).fill(1),
-  ];
+/** 500 requests, 1 of them 5xx, all within 10 ms. */
+const healthy: ServingFigures = {
+  requests: 500,
+  serverErrors: 1,
+  latency: [
+    { le: 0.01, count: 500 },
+    { le: Infinity, count: 500 },
+  ],
+};
 
+/** 100 class labels: `ones` of them 1, the rest 0. */
+const labels = (ones: number) => [
+  ...Array<number>(100 - ones).fill(0),
+  ...Array<number>(ones).fill(1),
+];
+
+describe('judgeCanary', () => {
   it('waits for the minimum number of requests', () => {
     expect(
       judgeCanary({
@@ -189,5 +197,122 @@ describe('judgeCanary', () => {
     });
     expect(verdict).toMatchObject({ verdict: 'fail', reason });
     expect(verdict.message).toContain(figure);
+  });
+});
+
+/** One pod's samples, with these output features. */
+/** A pod's samples; outputs named `name[i]` are elements of a tensor row, of FP32. */
+function snapshot(outputs: Record<string, (JsonElement | null)[]>): SamplesSnapshot {
+  const size = Math.max(0, ...Object.values(outputs).map((values) => values.length));
+  return {
+    model_name: 'iris',
+    model_version: '2',
+    instance: 'pod',
+    started: '2026-11-22T10:00:00.000Z',
+    capacity: 512,
+    seen: size,
+    size,
+    inputs: [],
+    outputs: Object.entries(outputs).map(([name, values]) => {
+      const element = /^(.*)\[(\d+)\]$/.exec(name);
+      return element === null
+        ? { name, tensor: name, index: null, datatype: 'INT64', values }
+        : { name, tensor: element[1] ?? '', index: Number(element[2]), datatype: 'FP32', values };
+    }),
+  };
+}
+
+describe('sharedPredictions', () => {
+  it.each<
+    [string, SamplesSnapshot[], SamplesSnapshot[], [(number | string)[], (number | string)[]]]
+  >([
+    [
+      'takes the first canary output that stable also has',
+      [snapshot({ score: [0.5], label: [1, 2], probabilities: [0.9, 0.8] })],
+      [snapshot({ probabilities: [0.7], label: [0, 1], extra: [7] })],
+      [
+        [1, 2],
+        [0, 1],
+      ],
+    ],
+    [
+      "prefers a class output to a classifier's scores that come before it",
+      [snapshot({ 'probabilities[0]': [0.1, 0.2], label: [2, 2] })],
+      [snapshot({ 'probabilities[0]': [0.9, 0.8], label: [0, 1] })],
+      [
+        [2, 2],
+        [0, 1],
+      ],
+    ],
+    [
+      'takes the first shared score when no output is a class',
+      [snapshot({ 'score[0]': [0.5], 'score[1]': [0.25] })],
+      [snapshot({ 'score[1]': [0.75], 'score[0]': [0.125] })],
+      [[0.5], [0.125]],
+    ],
+    [
+      'drops nulls and counts booleans as strings',
+      [snapshot({ label: [1, null, true, 'setosa'] })],
+      [snapshot({ label: [false, 0, null] })],
+      [
+        [1, 'true', 'setosa'],
+        ['false', 0],
+      ],
+    ],
+    [
+      'gives nothing on either side without a shared output',
+      [snapshot({ label: [1, 2] })],
+      [snapshot({ class: [0, 1] })],
+      [[], []],
+    ],
+    [
+      'concatenates the pods of each track, in order',
+      [snapshot({}), snapshot({ label: [1, 2] }), snapshot({ label: [3] })],
+      [snapshot({ label: [0] }), snapshot({ label: [4, 5] })],
+      [
+        [1, 2, 3],
+        [0, 4, 5],
+      ],
+    ],
+  ])('%s', (_, canary, stable, expected) => {
+    expect(sharedPredictions(canary, stable)).toEqual(expected);
+  });
+});
+
+describe('analyseCanary', () => {
+  const stable = { figures: healthy, samples: [snapshot({ label: labels(50) })] };
+  it.each<[string, ServingFigures, SamplesSnapshot[], object, string]>([
+    [
+      'fails a canary whose labels differ from stable',
+      healthy,
+      [snapshot({ label: labels(100) })],
+      { verdict: 'fail', reason: 'PredictionDrift' },
+      'prediction drift 0.311 (max 0.1)',
+    ],
+    [
+      'passes a canary with the same label distribution',
+      healthy,
+      [snapshot({ label: labels(25) }), snapshot({ label: labels(75) })],
+      { verdict: 'pass' },
+      'prediction drift 0.000 (max 0.1) over 500 requests',
+    ],
+    [
+      'passes without judging drift when the tracks share no output',
+      healthy,
+      [snapshot({ class: labels(100) })],
+      { verdict: 'pass' },
+      'prediction drift n/a',
+    ],
+    [
+      'waits for enough requests',
+      { ...healthy, requests: 40 },
+      [snapshot({ label: labels(100) })],
+      { verdict: 'wait' },
+      '40 of the 100 canary requests needed',
+    ],
+  ])('%s', (_, figures, samples, verdict, message) => {
+    const result = analyseCanary({ figures, samples }, stable, BOUNDS);
+    expect(result).toMatchObject(verdict);
+    expect(result.message).toContain(message);
   });
 });

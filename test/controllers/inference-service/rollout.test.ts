@@ -1,46 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import type { InferenceService, InferenceServiceStatus } from '../../../operator/src/api/index.js';
+import type {
+  Condition,
+  InferenceService,
+  InferenceServiceStatus,
+  ModelVersion,
+} from '../../../operator/src/api/index.js';
 import type { Verdict } from '../../../operator/src/controllers/inference-service/analysis.js';
 import {
   planRollout,
+  targetState,
   type TargetState,
 } from '../../../operator/src/controllers/inference-service/rollout.js';
-
-const T0 = Date.parse('2026-11-22T10:00:00Z');
-const PASS: Verdict = { verdict: 'pass', message: 'error rate 0.000 (max 0.01)' };
-const WAIT: Verdict = { verdict: 'wait', message: '40 of the 100 canary requests needed' };
-const FAIL: Verdict = {
-  verdict: 'fail',
-  reason: 'ErrorRateExceeded',
-  message: 'error rate 0.200 (max 0.01)',
-};
+import {
+  condition,
+  FAIL,
+  inferenceService,
+  INVALID,
+  modelVersion,
+  PASS,
+  T0,
+  VALIDATED,
+  VALIDATING,
+  WAIT,
+} from './fixtures.js';
 
 function service(
-  modelVersion: string,
+  version: string,
   status: InferenceServiceStatus = {},
   extra: Partial<InferenceService['spec']> = {},
   retry?: string,
 ): InferenceService {
-  return {
-    apiVersion: 'ml.ferry.dev/v1alpha1',
-    kind: 'InferenceService',
-    metadata: {
-      name: 'iris',
-      namespace: 'ml',
-      ...(retry === undefined ? {} : { annotations: { 'ferry.dev/retry': retry } }),
-    },
-    spec: {
-      modelVersion,
-      rollout: {
-        steps: [
-          { weight: 10, duration: '1m' },
-          { weight: 50, duration: '2m' },
-        ],
-      },
-      ...extra,
-    },
+  return inferenceService(
+    version,
     status,
-  };
+    extra,
+    retry === undefined ? {} : { annotations: { 'ferry.dev/retry': retry } },
+  );
 }
 
 function plan(
@@ -102,7 +97,7 @@ describe('planRollout', () => {
   it('holds a step until its duration is up, even when the analysis passes', () => {
     const result = plan(service('v2', CANARY_AT_0), { verdict: PASS, now: T0 + 30_000 });
     expect(result.status).toEqual(CANARY_AT_0);
-    expect(result.requeueAfterMs).toBe(10_000);
+    expect(result.requeueAfterMs).toBe(5_000);
   });
 
   it('moves to the next step when the step is up and the analysis passes', () => {
@@ -116,10 +111,10 @@ describe('planRollout', () => {
     expect(result.transition?.reason).toBe('StepPassed');
   });
 
-  it('keeps the step while too few requests came', () => {
-    expect(plan(service('v2', CANARY_AT_0), { verdict: WAIT, now: T0 + 90_000 }).status).toEqual(
-      CANARY_AT_0,
-    );
+  it('keeps the step while too few requests came, looking again every analysis interval', () => {
+    const result = plan(service('v2', CANARY_AT_0), { verdict: WAIT, now: T0 + 90_000 });
+    expect(result.status).toEqual(CANARY_AT_0);
+    expect(result.requeueAfterMs).toBe(5_000);
   });
 
   it('promotes after the last step', () => {
@@ -194,5 +189,39 @@ describe('planRollout', () => {
     expect(plan(service('v1', { stableVersion: 'v1', canaryWeight: 0 }))).toEqual({
       status: { stableVersion: 'v1', canaryWeight: 0 },
     });
+  });
+});
+
+describe('targetState', () => {
+  const iris = (...conditions: Condition[]) => modelVersion('iris-v2', ...conditions);
+
+  it.each<[string, ModelVersion | undefined, TargetState]>([
+    ['no ModelVersion', undefined, 'Missing'],
+    ['no Validated condition', iris(), 'Validating'],
+    ['Validated Unknown', iris(VALIDATING), 'Validating'],
+    [
+      'Validated True for an older generation',
+      iris(condition('Validated', 'True', 'ArtifactVerified', 0)),
+      'Validating',
+    ],
+    [
+      'Validated False for an older generation',
+      iris(condition('Validated', 'False', 'DigestMismatch', 0)),
+      'Validating',
+    ],
+    ['Validated False', iris(INVALID), 'Rejected'],
+    [
+      'Rejected True by its gates',
+      iris(VALIDATED, condition('Rejected', 'True', 'GatesFailed')),
+      'Rejected',
+    ],
+    [
+      'Validated True, Rejected True by a rollback',
+      iris(VALIDATED, condition('Rejected', 'True', 'ErrorRateExceeded')),
+      'Ready',
+    ],
+    ['Validated True', iris(VALIDATED), 'Ready'],
+  ])('%s → %s', (_, mv, expected) => {
+    expect(targetState(mv)).toBe(expected);
   });
 });

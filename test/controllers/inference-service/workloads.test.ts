@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InferenceService, ModelVersion } from '../../../operator/src/api/index.js';
 import {
   desiredDeployment,
+  desiredHttpRoute,
   desiredService,
   replicaSplit,
   serviceUrl,
@@ -134,5 +135,49 @@ describe('desiredService', () => {
       ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
     });
     expect(serviceUrl(service(), 'iris')).toBe('http://iris.ml.svc/v2/models/iris');
+  });
+
+  it.each(['stable', 'canary'] as const)('over the %s track only, as <name>-<track>', (track) => {
+    const selector = {
+      'app.kubernetes.io/name': 'ferry-serve',
+      'ferry.dev/inference-service': 'iris',
+      'ferry.dev/track': track,
+    };
+    expect(desiredService(service(), track)).toMatchObject({
+      kind: 'Service',
+      metadata: {
+        name: `iris-${track}`,
+        namespace: 'ml',
+        labels: selector,
+        ownerReferences: [{ kind: 'InferenceService', name: 'iris', uid: 'uid-is' }],
+      },
+      spec: { selector, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    });
+  });
+});
+
+describe('desiredHttpRoute', () => {
+  const backend = (name: string, weight: number) => ({
+    group: '',
+    kind: 'Service',
+    name,
+    port: 80,
+    weight,
+  });
+
+  it.each([
+    [0, 100],
+    [25, 75],
+    [100, 0],
+  ])('gives the canary Service %d%% and the stable one %d%%', (canary, stable) => {
+    const svc = service({ traffic: { httpRouteRef: { name: 'iris-route' } } });
+    expect(desiredHttpRoute(svc, canary)).toEqual({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'iris-route', namespace: 'ml' },
+      spec: {
+        rules: [{ backendRefs: [backend('iris-stable', stable), backend('iris-canary', canary)] }],
+      },
+    });
   });
 });

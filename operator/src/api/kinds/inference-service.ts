@@ -37,6 +37,27 @@ const canaryStep = object(
   { required: ['weight', 'duration'] },
 );
 
+/** Bounds a canary must stay within at every step of its rollout. */
+export const canaryAnalysis = object('Bounds the canary must stay within at every step.', {
+  maxErrorRate: number('Largest fraction of failed requests (5xx).', {
+    minimum: 0,
+    maximum: 1,
+    default: 0.01,
+  }),
+  maxP99LatencyMs: number('Largest 99th-percentile latency, in milliseconds.', {
+    minimum: 0,
+    default: 500,
+  }),
+  maxPredictionDrift: number(
+    'Largest divergence between canary and stable predictions (Jensen-Shannon, 0..1).',
+    { minimum: 0, maximum: 1, default: 0.2 },
+  ),
+  minRequests: integer('Fewest canary requests a step needs before it can pass.', {
+    minimum: 0,
+    default: 50,
+  }),
+});
+
 export const inferenceServiceSpec = object(
   'Desired state of the InferenceService.',
   {
@@ -78,25 +99,7 @@ export const inferenceServiceSpec = object(
       steps: array('Canary steps, in order. The canary is promoted after the last.', canaryStep, {
         maxItems: 20,
       }),
-      analysis: object('Bounds the canary must stay within at every step.', {
-        maxErrorRate: number('Largest fraction of failed requests (5xx).', {
-          minimum: 0,
-          maximum: 1,
-          default: 0.01,
-        }),
-        maxP99LatencyMs: number('Largest 99th-percentile latency, in milliseconds.', {
-          minimum: 0,
-          default: 500,
-        }),
-        maxPredictionDrift: number(
-          'Largest divergence between canary and stable predictions (Jensen-Shannon, 0..1).',
-          { minimum: 0, maximum: 1, default: 0.2 },
-        ),
-        minRequests: integer('Fewest canary requests a step needs before it can pass.', {
-          minimum: 0,
-          default: 50,
-        }),
-      }),
+      analysis: canaryAnalysis,
       autoRollback: boolean('Roll back automatically when an analysis fails.', { default: true }),
     }),
     promotion: object('How better versions of the model are proposed.', {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { FieldManager } from '../../api/index.js';
+import { FERRY_IMAGE_REPOSITORY, FieldManager } from '../../api/index.js';
 import { allControllers } from '../../controllers/index.js';
 import { parseDuration } from '../../api/duration.js';
 import { realClock } from '../../runtime/clock.js';
@@ -17,6 +17,7 @@ import { createLogger } from '../logger.js';
 import { untilShutdownSignal } from '../signals.js';
 import { parseClaims } from '../claims.js';
 import { childProcessInspector } from '../model-inspector.js';
+import { serverVersion } from '../../serving/http/version.js';
 
 export const operatorUsage = `Usage: ferry operator [flags]
 
@@ -36,6 +37,7 @@ Flags:
   --resync-period D               re-check every object this often (default 10m)
   --claim NAME=DIR                where PersistentVolumeClaim NAME is mounted (repeatable)
   --default-output URI            artifact location of TrainingJobs without spec.output
+  --serve-image IMAGE             image of model server pods (default ${FERRY_IMAGE_REPOSITORY}:<version>)
   --log-level LEVEL               debug, info, warn or error (default info)
 
 SIGTERM or SIGINT finishes in-flight reconciles, releases the Lease, and exits.`;
@@ -81,6 +83,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
       'resync-period': { type: 'string', default: '10m' },
       claim: { type: 'string', multiple: true, default: [] },
       'default-output': { type: 'string', default: 'pvc://ferry-models' },
+      'serve-image': { type: 'string', default: `${FERRY_IMAGE_REPOSITORY}:${serverVersion()}` },
       'log-level': { type: 'string', default: 'info' },
     },
     strict: true,
@@ -164,6 +167,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     for (const controller of allControllers(context, {
       claims,
       defaultOutputUri: values['default-output'],
+      serveImage: values['serve-image'],
       inspectArtifact: childProcessInspector(process.argv[1] ?? '', claims),
     })) {
       current.add(controller);

@@ -9,6 +9,8 @@
  *   the stable version's predictions on live traffic.
  */
 
+import type { SamplesSnapshot } from '../../serving/samples.js';
+
 export interface MetricSample {
   name: string;
   labels: Readonly<Record<string, string>>;
@@ -192,6 +194,67 @@ export function judgeCanary(input: {
   if (drift > bounds.maxPredictionDrift)
     return { verdict: 'fail', reason: 'PredictionDrift', message: figures };
   return { verdict: 'pass', message: figures };
+}
+
+/** What the serving pods of one track report: their metrics summed, and their samples. */
+export interface TrackReading {
+  figures: ServingFigures;
+  samples: readonly SamplesSnapshot[];
+}
+
+/** Datatypes whose values are classes rather than scores. */
+const CATEGORICAL = new Set([
+  'BOOL',
+  'BYTES',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+]);
+
+/**
+ * The predictions both tracks' samples hold for the same output feature, each pod's sample
+ * taken as is. The feature compared is the canary's first shared output that is a class
+ * (one element per row, an integer, string or boolean type, such as a classifier's
+ * `label`), else its first shared output (such as a regression's score). Booleans count as
+ * the strings `true` and `false`; nulls are dropped. Empty on both sides when the tracks
+ * share no output, so drift is not judged.
+ */
+export function sharedPredictions(
+  canary: readonly SamplesSnapshot[],
+  stable: readonly SamplesSnapshot[],
+): [(number | string)[], (number | string)[]] {
+  const stableNames = new Set(
+    stable.flatMap((snapshot) => snapshot.outputs.map((feature) => feature.name)),
+  );
+  const shared = canary
+    .flatMap((snapshot) => snapshot.outputs)
+    .filter((feature) => stableNames.has(feature.name));
+  const feature = (
+    shared.find((output) => output.index === null && CATEGORICAL.has(output.datatype)) ?? shared[0]
+  )?.name;
+  if (feature === undefined) return [[], []];
+  const values = (snapshots: readonly SamplesSnapshot[]) =>
+    snapshots.flatMap((snapshot) =>
+      (snapshot.outputs.find((output) => output.name === feature)?.values ?? []).flatMap((value) =>
+        value === null ? [] : typeof value === 'boolean' ? [String(value)] : [value],
+      ),
+    );
+  return [values(canary), values(stable)];
+}
+
+/** Judges a canary from what both tracks' pods report. */
+export function analyseCanary(
+  canary: TrackReading,
+  stable: TrackReading,
+  bounds: AnalysisBounds,
+): Verdict {
+  const [canaryPredictions, stablePredictions] = sharedPredictions(canary.samples, stable.samples);
+  return judgeCanary({ canary: canary.figures, canaryPredictions, stablePredictions, bounds });
 }
 
 function counts(values: readonly string[]): Map<string, number> {

@@ -18,11 +18,35 @@ import {
   parseDuration,
   type InferenceService,
   type InferenceServiceStatus,
+  type ModelVersion,
 } from '../../api/index.js';
 import { formatTimestamp } from '../../runtime/clock.js';
+import { getCondition } from '../../runtime/conditions.js';
+import { GATES_FAILED } from '../model-version/plan.js';
 import type { Verdict } from './analysis.js';
 
 export type TargetState = 'Ready' | 'Validating' | 'Rejected' | 'Missing';
+
+/**
+ * Whether the ModelVersion a service names may be rolled out, from its own validation:
+ * Rejected when its artifact failed validation or its gates failed, Validating until its
+ * current generation is validated. A rejection by a rollback does not count here: the
+ * service's `lastRollback` and the retry annotation decide about those.
+ */
+export function targetState(modelVersion: ModelVersion | undefined): TargetState {
+  if (modelVersion === undefined) return 'Missing';
+  const conditions = modelVersion.status?.conditions;
+  const validated = getCondition(conditions, 'Validated');
+  if (
+    validated === undefined ||
+    validated.status === 'Unknown' ||
+    validated.observedGeneration !== (modelVersion.metadata.generation ?? 0)
+  )
+    return 'Validating';
+  if (validated.status === 'False') return 'Rejected';
+  const rejected = getCondition(conditions, 'Rejected');
+  return rejected?.status === 'True' && rejected.reason === GATES_FAILED ? 'Rejected' : 'Ready';
+}
 
 export interface RolloutObserved {
   service: InferenceService;
@@ -43,7 +67,8 @@ export interface RolloutPlan {
 }
 
 const HISTORY_LIMIT = 10;
-const ANALYSIS_INTERVAL_MS = 10_000;
+/** How often a running canary is analysed; Flagger's default interval is one minute. */
+const ANALYSIS_INTERVAL_MS = 5_000;
 
 export function planRollout(observed: RolloutObserved): RolloutPlan {
   const { service, target, verdict, nowMs } = observed;
@@ -125,10 +150,13 @@ export function planRollout(observed: RolloutObserved): RolloutPlan {
       };
     }
     if (elapsed < duration || verdict === undefined || verdict.verdict === 'wait') {
-      const left = Math.max(duration - elapsed, 0);
+      // Until the step's time is up, look again when it is (or sooner, to catch failures);
+      // after that, every interval until enough requests came.
+      const left = duration - elapsed;
       return {
         status: previous,
-        requeueAfterMs: Math.min(Math.max(left, 1000), ANALYSIS_INTERVAL_MS),
+        requeueAfterMs:
+          left > 0 ? Math.min(Math.max(left, 1000), ANALYSIS_INTERVAL_MS) : ANALYSIS_INTERVAL_MS,
       };
     }
     const next = steps[index + 1];

@@ -155,26 +155,70 @@ export function desiredDeployment(
   };
 }
 
-/** One Service over both tracks, port 80 to the model servers' `http` port. */
-export function desiredService(service: InferenceService): V1Service {
+/**
+ * A Service to the model servers' `http` port on 80: over both tracks (`track` undefined,
+ * named after the InferenceService), or over one (`<name>-<track>`, the backends of an
+ * HTTPRoute split).
+ */
+export function desiredService(service: InferenceService, track?: Track): V1Service {
+  const selector: Record<string, string> = {
+    'app.kubernetes.io/name': 'ferry-serve',
+    [INFERENCE_SERVICE_LABEL]: service.metadata.name ?? '',
+    ...(track === undefined ? {} : { [Labels.track]: track }),
+  };
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: {
-      name: service.metadata.name ?? '',
+      name: track === undefined ? (service.metadata.name ?? '') : deploymentName(service, track),
       namespace: service.metadata.namespace ?? 'default',
-      labels: {
-        'app.kubernetes.io/name': 'ferry-serve',
-        [INFERENCE_SERVICE_LABEL]: service.metadata.name ?? '',
-      },
+      labels: selector,
       ownerReferences: [controllerReference(service)],
     },
     spec: {
-      selector: {
-        'app.kubernetes.io/name': 'ferry-serve',
-        [INFERENCE_SERVICE_LABEL]: service.metadata.name ?? '',
-      },
+      selector,
       ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}
+
+/** The Gateway API resource whose backend weights carry the split when one is named. */
+export const HTTP_ROUTE_API_VERSION = 'gateway.networking.k8s.io/v1';
+
+/**
+ * The part of the named HTTPRoute the operator owns, for server-side apply: one rule whose
+ * backends are the per-track Services, weighted `100 - w` and `w`. The route's other fields
+ * (parentRefs, hostnames) stay the user's.
+ */
+export function desiredHttpRoute(
+  service: InferenceService,
+  canaryWeight: number,
+): {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+  spec: unknown;
+} {
+  const backend = (track: Track, weight: number) => ({
+    group: '',
+    kind: 'Service',
+    name: deploymentName(service, track),
+    port: 80,
+    weight,
+  });
+  return {
+    apiVersion: HTTP_ROUTE_API_VERSION,
+    kind: 'HTTPRoute',
+    metadata: {
+      name: service.spec.traffic?.httpRouteRef?.name ?? '',
+      namespace: service.metadata.namespace ?? 'default',
+    },
+    spec: {
+      rules: [
+        {
+          backendRefs: [backend('stable', 100 - canaryWeight), backend('canary', canaryWeight)],
+        },
+      ],
     },
   };
 }

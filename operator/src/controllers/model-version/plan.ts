@@ -46,6 +46,9 @@ export interface ModelVersionObserved {
   nowMs: number;
 }
 
+/** The reason of a rejection by `spec.gates`: the artifact is sound, its metrics are not. */
+export const GATES_FAILED = 'GatesFailed';
+
 /** `accuracy 0.85 is below the minimum 0.9`, one entry per failed gate. */
 export function failedGates(
   gates: readonly Gate[],
@@ -160,12 +163,12 @@ export function planModelVersion(observed: ModelVersionObserved): ModelVersionSt
   }
   const gateFailures = failedGates(modelVersion.spec.gates ?? [], modelVersion.spec.metrics ?? {});
   if (rejection === undefined && pending === undefined && gateFailures.length > 0) {
-    rejection = { reason: 'GatesFailed', message: `gates failed: ${gateFailures.join('; ')}` };
+    rejection = { reason: GATES_FAILED, message: `gates failed: ${gateFailures.join('; ')}` };
   }
 
   if (pending !== undefined) {
     set({ type: 'Validated', status: 'Unknown', ...pending });
-  } else if (rejection !== undefined && rejection.reason !== 'GatesFailed') {
+  } else if (rejection !== undefined && rejection.reason !== GATES_FAILED) {
     set({ type: 'Validated', status: 'False', ...rejection });
   } else {
     set({

@@ -14,7 +14,7 @@ import {
 import { apiStatusCode, type ObjectLike } from '../../runtime/client.js';
 import { withFinalizer } from '../../runtime/finalizer.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
-import { ownerKeys, type ControllerDefinition } from '../../runtime/manager.js';
+import { labelKeys, ownerKeys, type ControllerDefinition } from '../../runtime/manager.js';
 import { BuiltinResources } from '../../runtime/resource.js';
 import { applyStatusIfChanged } from '../../runtime/status.js';
 import type { ReconcileResult } from '../../runtime/requeue.js';
@@ -210,12 +210,7 @@ export function trainingJobController(
       {
         resource: BuiltinResources.pod,
         selection: OwnedPods,
-        keys: (pod) => {
-          const owner = pod.metadata?.labels?.[TRAINING_JOB_LABEL];
-          return owner === undefined
-            ? []
-            : [objectKey({ namespace: pod.metadata?.namespace, name: owner })];
-        },
+        keys: labelKeys(TRAINING_JOB_LABEL),
       },
       {
         resource: FerryResources.dataset,
@@ -235,7 +230,8 @@ export function trainingJobController(
         resource: BuiltinResources.node,
         keys: () => queuedKeys(),
       },
-      { resource: FerryResources.modelVersion, keys: (mv) => mvKeys(mv) },
+      // The ModelVersion a run registered carries its TrainingJob's label.
+      { resource: FerryResources.modelVersion, keys: labelKeys(TRAINING_JOB_LABEL) },
       {
         // A job that finished or went away frees its GPUs for the queue.
         resource: FerryResources.trainingJob,
@@ -274,12 +270,5 @@ export function trainingJobController(
           name: trainingJob.metadata.name ?? '',
         }),
       );
-  }
-
-  function mvKeys(modelVersion: KubernetesObject): string[] {
-    const owner = modelVersion.metadata?.labels?.[TRAINING_JOB_LABEL];
-    return owner === undefined
-      ? []
-      : [objectKey({ namespace: modelVersion.metadata?.namespace, name: owner })];
   }
 }

@@ -1,0 +1,213 @@
+/**
+ * The InferenceService controller's shell: reads the caches, analyses a running canary by
+ * reading its pods, asks `planInferenceService`, applies the Deployments, Services and
+ * HTTPRoute it names, deletes what it no longer wants, writes the status when it changed,
+ * and records an event for every rollout transition.
+ *
+ * All rollout state lives in the status (version, step, when the step started), so an
+ * operator that restarts mid-rollout resumes where the last one was.
+ */
+
+import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import {
+  canaryAnalysis,
+  Labels,
+  withDefaults,
+  type InferenceService,
+  type ModelVersion,
+} from '../../api/index.js';
+import { apiErrorMessage } from '../../runtime/client.js';
+import { objectKey, parseObjectKey } from '../../runtime/key.js';
+import {
+  labelKeys,
+  ownerKeys,
+  type ControllerDefinition,
+  type Selection,
+} from '../../runtime/manager.js';
+import type { ReconcileResult } from '../../runtime/requeue.js';
+import { BuiltinResources } from '../../runtime/resource.js';
+import { applyStatusIfChanged } from '../../runtime/status.js';
+import type { ControllerContext } from '../context.js';
+import { FerryResources } from '../resources.js';
+import { analyseCanary, type Verdict } from './analysis.js';
+import { planInferenceService, type WorkloadObject } from './plan.js';
+import { scrapeTrack } from './scrape.js';
+import { deploymentName, INFERENCE_SERVICE_LABEL, type Track } from './workloads.js';
+
+export interface InferenceServiceControllerOptions {
+  /** Image that runs `ferry serve`. */
+  image: string;
+  workers?: number;
+}
+
+type Stored<T> = T & KubernetesObject;
+
+/** The model servers' pods, trimmed to what the analysis reads: IP, ports and readiness. */
+const ServingPods: Selection = {
+  labelSelector: INFERENCE_SERVICE_LABEL,
+  transform: <O extends KubernetesObject>(object: O): O => {
+    const pod = object as V1Pod;
+    const slim: V1Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: pod.metadata ?? {},
+      spec: {
+        containers: (pod.spec?.containers ?? []).map((container) => ({
+          name: container.name,
+          ...(container.ports === undefined ? {} : { ports: container.ports }),
+        })),
+      },
+      status: {
+        ...(pod.status?.podIP === undefined ? {} : { podIP: pod.status.podIP }),
+        ...(pod.status?.conditions === undefined ? {} : { conditions: pod.status.conditions }),
+      },
+    };
+    return slim as unknown as O;
+  },
+};
+
+/** The Deployments Ferry made for InferenceServices. */
+const ServingDeployments: Selection = { labelSelector: INFERENCE_SERVICE_LABEL };
+
+export function inferenceServiceController(
+  context: ControllerContext,
+  options: InferenceServiceControllerOptions,
+): ControllerDefinition {
+  const { manager, client, clock, recorder, fieldManager } = context;
+  const services = manager.informer<Stored<InferenceService>>(FerryResources.inferenceService);
+  const modelVersions = manager.informer<Stored<ModelVersion>>(FerryResources.modelVersion);
+  const deployments = manager.informer<V1Deployment>(
+    BuiltinResources.deployment,
+    ServingDeployments,
+  );
+  const pods = manager.informer<V1Pod>(BuiltinResources.pod, ServingPods);
+
+  function podsOf(service: InferenceService, track: Track): V1Pod[] {
+    return pods
+      .list(service.metadata.namespace)
+      .filter(
+        (pod) =>
+          pod.metadata?.labels?.[INFERENCE_SERVICE_LABEL] === service.metadata.name &&
+          pod.metadata?.labels?.[Labels.track] === track,
+      );
+  }
+
+  /** The verdict on the canary in flight, or undefined when there is none to judge. */
+  async function analyse(
+    service: InferenceService,
+    versions: ReadonlyMap<string, ModelVersion>,
+  ): Promise<Verdict | undefined> {
+    const canaryVersion = service.status?.canaryVersion;
+    if (canaryVersion === undefined || canaryVersion !== service.spec.modelVersion)
+      return undefined;
+    const model = versions.get(canaryVersion)?.spec.model;
+    if (model === undefined) return undefined;
+    const [canary, stable] = await Promise.all([
+      scrapeTrack(podsOf(service, 'canary'), model),
+      scrapeTrack(podsOf(service, 'stable'), model),
+    ]);
+    const bounds = withDefaults(canaryAnalysis, service.spec.rollout?.analysis ?? {});
+    return analyseCanary(canary, stable, {
+      maxErrorRate: bounds.maxErrorRate ?? 0,
+      maxP99LatencyMs: bounds.maxP99LatencyMs ?? 0,
+      maxPredictionDrift: bounds.maxPredictionDrift ?? 0,
+      minRequests: bounds.minRequests ?? 0,
+    });
+  }
+
+  async function applyObject(object: WorkloadObject): Promise<void> {
+    try {
+      await client.apply(object, fieldManager);
+    } catch (error) {
+      const what = `${object.kind ?? 'object'} ${object.metadata?.name ?? ''}`;
+      throw new Error(`applying ${what}: ${apiErrorMessage(error)}`, { cause: error });
+    }
+  }
+
+  async function reconcile(service: Stored<InferenceService>): Promise<ReconcileResult> {
+    const namespace = service.metadata.namespace ?? 'default';
+    const versions = new Map(
+      modelVersions
+        .list(namespace)
+        .map((modelVersion): [string, ModelVersion] => [
+          modelVersion.metadata.name ?? '',
+          modelVersion,
+        ]),
+    );
+    const plan = planInferenceService({
+      service,
+      modelVersions: versions,
+      deployments: {
+        stable: deployments.get(namespace, deploymentName(service, 'stable')),
+        canary: deployments.get(namespace, deploymentName(service, 'canary')),
+      },
+      verdict: await analyse(service, versions),
+      image: options.image,
+      nowMs: clock.now(),
+    });
+    for (const object of plan.apply) await applyObject(object);
+    for (const track of plan.remove) {
+      await client.delete(BuiltinResources.deployment, namespace, deploymentName(service, track));
+    }
+    const written = await applyStatusIfChanged(
+      client,
+      FerryResources.inferenceService,
+      service,
+      plan.status,
+      fieldManager,
+    );
+    if (written && plan.transition !== undefined)
+      await recorder.record(service, {
+        type: plan.transition.type,
+        reason: plan.transition.reason,
+        action: 'Rollout',
+        note: plan.transition.message,
+      });
+    return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  function servicesNaming(modelVersion: KubernetesObject): string[] {
+    const name = modelVersion.metadata?.name;
+    return services
+      .list(modelVersion.metadata?.namespace)
+      .filter(
+        (service) =>
+          service.spec.modelVersion === name ||
+          service.status?.stableVersion === name ||
+          service.status?.canaryVersion === name,
+      )
+      .map((service) =>
+        objectKey({ namespace: service.metadata.namespace, name: service.metadata.name ?? '' }),
+      );
+  }
+
+  return {
+    name: 'inferenceservice',
+    primary: FerryResources.inferenceService,
+    workers: options.workers ?? 4,
+    watches: [
+      {
+        resource: BuiltinResources.deployment,
+        selection: ServingDeployments,
+        keys: ownerKeys('InferenceService'),
+      },
+      {
+        // A model server becoming ready changes what the analysis can read.
+        resource: BuiltinResources.pod,
+        selection: ServingPods,
+        keys: labelKeys(INFERENCE_SERVICE_LABEL),
+      },
+      {
+        // A version being validated or rejected decides whether a rollout may start.
+        resource: FerryResources.modelVersion,
+        keys: servicesNaming,
+      },
+    ],
+    async reconcile(key) {
+      const { namespace, name } = parseObjectKey(key);
+      const service = services.get(namespace, name);
+      if (service === undefined || service.metadata.deletionTimestamp !== undefined) return {};
+      return reconcile(service);
+    },
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The InferenceService controller's decisions, as one pure function over what it observed:
+ * the rollout step (`planRollout`), the objects that serve it (`workloads.ts`), and the
+ * status with its conditions.
+ *
+ * Conditions:
+ * - Ready: True while the stable Deployment runs the stable version with at least one
+ *   updated replica available, so the service's URL answers with that version (the
+ *   canary's Deployment at a 100% step); its message counts the available replicas;
+ * - Progressing: present (True) only while a canary is under analysis;
+ * - Degraded: present (True) only while the declared version cannot be rolled out (it was
+ *   rolled back, is rejected, missing or not validated yet, or the canary fails with
+ *   autoRollback off). The stable version keeps serving, so Ready may stay True.
+ *
+ * After a promotion, the canary Deployment stays until the stable Deployment serves the
+ * promoted version with all its replicas, so capacity never dips; after a rollback it goes
+ * at once.
+ */
+
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { InferenceService, InferenceServiceStatus, ModelVersion } from '../../api/index.js';
+import { removeCondition, setCondition } from '../../runtime/conditions.js';
+import type { Verdict } from './analysis.js';
+import { planRollout, targetState, type RolloutPlan } from './rollout.js';
+import {
+  desiredDeployment,
+  desiredHttpRoute,
+  desiredService,
+  MODEL_VERSION_LABEL,
+  replicaSplit,
+  serviceUrl,
+  type Track,
+} from './workloads.js';
+
+export interface InferenceServiceObserved {
+  service: InferenceService;
+  /** ModelVersions in the service's namespace, by name. */
+  modelVersions: ReadonlyMap<string, ModelVersion>;
+  /** The service's Deployments as the cluster has them. */
+  deployments: Record<Track, V1Deployment | undefined>;
+  /** The analysis of the running canary, when one is under way. */
+  verdict: Verdict | undefined;
+  /** Image that runs `ferry serve`. */
+  image: string;
+  nowMs: number;
+}
+
+export type WorkloadObject = V1Deployment | V1Service | ReturnType<typeof desiredHttpRoute>;
+
+export interface InferenceServicePlan {
+  status: InferenceServiceStatus;
+  /** Objects to server-side apply, in order. */
+  apply: WorkloadObject[];
+  /** Deployments to delete. */
+  remove: Track[];
+  transition: RolloutPlan['transition'];
+  requeueAfterMs: number | undefined;
+}
+
+/** Whether the Deployment runs `version`, as far as its controller has caught up. */
+function runs(deployment: V1Deployment | undefined, version: string): boolean {
+  return (
+    deployment?.metadata?.labels?.[MODEL_VERSION_LABEL] === version &&
+    (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0)
+  );
+}
+
+/** Whether the Deployment has rolled out `version` with all `wanted` replicas available. */
+function servesFully(deployment: V1Deployment | undefined, version: string, wanted: number) {
+  return (
+    runs(deployment, version) &&
+    (deployment?.status?.updatedReplicas ?? 0) >= wanted &&
+    (deployment?.status?.availableReplicas ?? 0) >= wanted
+  );
+}
+
+/** Whether `version` answers: its Deployment runs it with at least one updated pod available. */
+function answers(deployment: V1Deployment | undefined, version: string): boolean {
+  return (
+    runs(deployment, version) &&
+    (deployment?.status?.updatedReplicas ?? 0) >= 1 &&
+    (deployment?.status?.availableReplicas ?? 0) >= 1
+  );
+}
+
+/** Why the Deployment does not serve `version` with `wanted` replicas yet. */
+function rollingMessage(deployment: V1Deployment | undefined, version: string, wanted: number) {
+  const running = deployment?.metadata?.labels?.[MODEL_VERSION_LABEL];
+  if (running === undefined) return `${version}: waiting for its Deployment`;
+  if (running !== version) return `${version}: its Deployment still runs ${running}`;
+  return `${version}: ${String(deployment?.status?.availableReplicas ?? 0)} of ${String(wanted)} replicas available`;
+}
+
+export function planInferenceService(observed: InferenceServiceObserved): InferenceServicePlan {
+  const { service, modelVersions, deployments, nowMs } = observed;
+  const generation = service.metadata.generation ?? 0;
+  const rollout = planRollout({
+    service,
+    target: targetState(modelVersions.get(service.spec.modelVersion)),
+    verdict: observed.verdict,
+    nowMs,
+  });
+  const stableVersion = rollout.status.stableVersion;
+  const canaryVersion = rollout.status.canaryVersion;
+  const weight = canaryVersion === undefined ? 0 : (rollout.status.canaryWeight ?? 0);
+  const replicas = replicaSplit(service, weight);
+  const stable = stableVersion === undefined ? undefined : modelVersions.get(stableVersion);
+  const canary = canaryVersion === undefined ? undefined : modelVersions.get(canaryVersion);
+  const options = { image: observed.image };
+
+  const apply: WorkloadObject[] = [];
+  const remove: Track[] = [];
+  if (stable !== undefined) {
+    apply.push(desiredService(service));
+    apply.push(desiredDeployment(service, 'stable', stable, replicas.stable, options));
+  }
+  if (canary !== undefined) {
+    apply.push(desiredDeployment(service, 'canary', canary, replicas.canary, options));
+  } else if (
+    deployments.canary !== undefined &&
+    (stableVersion === undefined ||
+      deployments.canary.metadata?.labels?.[MODEL_VERSION_LABEL] !== stableVersion ||
+      servesFully(deployments.stable, stableVersion, replicas.stable))
+  ) {
+    remove.push('canary');
+  }
+  if (stable !== undefined && service.spec.traffic?.httpRouteRef !== undefined) {
+    apply.push(desiredService(service, 'stable'), desiredService(service, 'canary'));
+    apply.push(desiredHttpRoute(service, weight));
+  }
+
+  let conditions = rollout.status.conditions ?? [];
+  const set = (type: string, status: 'True' | 'False', reason: string, message: string) => {
+    conditions = setCondition(
+      conditions,
+      { type, status, reason, message, observedGeneration: generation },
+      nowMs,
+    );
+  };
+  if (stableVersion === undefined) {
+    set(
+      'Ready',
+      'False',
+      rollout.degraded?.reason ?? 'NoStableVersion',
+      rollout.degraded?.message ?? 'no version is serving yet',
+    );
+  } else if (stable === undefined) {
+    set('Ready', 'False', 'ModelVersionNotFound', `ModelVersion ${stableVersion} is not found`);
+  } else {
+    // At a 100% step the canary alone serves; otherwise the stable Deployment does.
+    const [track, version] =
+      replicas.stable === 0 && canaryVersion !== undefined
+        ? (['canary', canaryVersion] as const)
+        : (['stable', stableVersion] as const);
+    const deployment = deployments[track];
+    if (replicas[track] === 0) set('Ready', 'True', 'ScaledToZero', `${version} has 0 replicas`);
+    else if (answers(deployment, version))
+      set(
+        'Ready',
+        'True',
+        'Serving',
+        `${version} serves, ${String(deployment?.status?.availableReplicas ?? 0)} of ${String(replicas[track])} replicas available`,
+      );
+    else set('Ready', 'False', 'Deploying', rollingMessage(deployment, version, replicas[track]));
+  }
+  if (canaryVersion === undefined) {
+    conditions = removeCondition(conditions, 'Progressing');
+  } else {
+    const steps = service.spec.rollout?.steps?.length ?? 0;
+    set(
+      'Progressing',
+      'True',
+      'CanaryAnalysis',
+      `canary ${canaryVersion} at step ${String((rollout.status.step ?? 0) + 1)} of ${String(steps)}, ${String(weight)}% of traffic`,
+    );
+  }
+  if (rollout.degraded === undefined) conditions = removeCondition(conditions, 'Degraded');
+  else set('Degraded', 'True', rollout.degraded.reason, rollout.degraded.message);
+
+  const url = stable === undefined ? undefined : serviceUrl(service, stable.spec.model);
+  const { url: _previousUrl, ...rest } = rollout.status;
+  return {
+    status: {
+      ...rest,
+      observedGeneration: generation,
+      conditions,
+      ...(url === undefined ? {} : { url }),
+    },
+    apply,
+    remove,
+    transition: rollout.transition,
+    requeueAfterMs: rollout.requeueAfterMs,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Reads the model servers of one track directly, by pod IP, as the canary analysis needs:
+ * each Ready pod's Prometheus `/metrics` and its `/v2/models/{model}/samples`. A pod that
+ * does not answer in time is left out and named, never an error: the analysis then waits
+ * for enough requests from the pods that do answer.
+ */
+
+import type { V1Pod } from '@kubernetes/client-node';
+import type { SamplesSnapshot } from '../../serving/samples.js';
+import { parsePrometheusText, servingFigures, type TrackReading } from './analysis.js';
+import { SERVE_PORT } from './workloads.js';
+
+const SCRAPE_TIMEOUT_MS = 3000;
+
+export interface TrackScrape extends TrackReading {
+  /** Ready pods that did not answer, as `name: why`. */
+  unreachable: string[];
+}
+
+type PodReading =
+  | { name: string; error?: undefined; metrics: string; samples: SamplesSnapshot }
+  | { name: string; error: string };
+
+function isReady(pod: V1Pod): boolean {
+  return (
+    pod.status?.conditions?.some(
+      (condition) => condition.type === 'Ready' && condition.status === 'True',
+    ) ?? false
+  );
+}
+
+/** `http://<podIP>:<port>` of the pod's `http` container port. */
+function podAddress(pod: V1Pod): string | undefined {
+  const ip = pod.status?.podIP;
+  if (ip === undefined || ip === '') return undefined;
+  const port =
+    pod.spec?.containers
+      .flatMap((container) => container.ports ?? [])
+      .find((candidate) => candidate.name === 'http')?.containerPort ?? SERVE_PORT;
+  return `http://${ip.includes(':') ? `[${ip}]` : ip}:${String(port)}`;
+}
+
+async function getText(url: string): Promise<string> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) });
+  const body = await response.text();
+  if (!response.ok) throw new Error(`${url}: HTTP ${String(response.status)}`);
+  return body;
+}
+
+export async function scrapeTrack(pods: readonly V1Pod[], model: string): Promise<TrackScrape> {
+  const readings = await Promise.all(
+    pods.filter(isReady).map(async (pod): Promise<PodReading> => {
+      const address = podAddress(pod);
+      const name = pod.metadata?.name ?? '';
+      if (address === undefined) return { name, error: 'no pod IP' };
+      try {
+        const [metrics, samples] = await Promise.all([
+          getText(`${address}/metrics`),
+          getText(`${address}/v2/models/${encodeURIComponent(model)}/samples`),
+        ]);
+        return { name, metrics, samples: JSON.parse(samples) as SamplesSnapshot };
+      } catch (error) {
+        return { name, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  const answered = readings.flatMap((reading) => (reading.error === undefined ? [reading] : []));
+  return {
+    figures: servingFigures(answered.flatMap((reading) => parsePrometheusText(reading.metrics))),
+    samples: answered.map((reading) => reading.samples),
+    unreachable: readings.flatMap((reading) =>
+      reading.error === undefined ? [] : [`${reading.name}: ${reading.error}`],
+    ),
+  };
+}

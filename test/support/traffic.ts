@@ -1,0 +1,117 @@
+/**
+ * Live traffic to a Service, routed as kube-proxy does: each request goes to one of the
+ * Ready pods the Service's selector picks at that moment, read through the API server.
+ * Requests carry real iris rows; answers are tallied by the model version that gave them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from './cluster.js';
+
+interface PodJson {
+  metadata: { name: string; labels?: Record<string, string> };
+  status?: { podIP?: string; conditions?: { type: string; status: string }[] };
+}
+
+interface ServiceJson {
+  spec: { selector: Record<string, string> };
+}
+
+/** The iris rows of the example data set, as model input. */
+export const IRIS_ROWS: readonly number[][] = readFileSync(
+  join(REPO, 'examples', 'iris', 'data', 'iris.csv'),
+  'utf8',
+)
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => line.split(',').slice(0, 4).map(Number));
+
+export interface TrafficTally {
+  /** Answers by HTTP status, per model version label of the pod that answered. */
+  byVersion: Map<string, Map<number, number>>;
+  /** Requests that found no Ready pod, or whose connection failed. */
+  unrouted: number;
+}
+
+export interface Traffic {
+  tally: TrafficTally;
+  stop: () => Promise<void>;
+}
+
+/** Sends requests to `service`'s Ready pods, `concurrency` at a time, until stopped. */
+export function startTraffic(
+  server: string,
+  namespace: string,
+  service: string,
+  options: { model: string; concurrency?: number } = { model: service },
+): Traffic {
+  const tally: TrafficTally = { byVersion: new Map(), unrouted: 0 };
+  let running = true;
+  let next = 0;
+
+  async function readyPods(): Promise<PodJson[]> {
+    const { spec } = (await (
+      await fetch(`${server}/api/v1/namespaces/${namespace}/services/${service}`)
+    ).json()) as ServiceJson;
+    const selector = Object.entries(spec.selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(',');
+    const { items } = (await (
+      await fetch(
+        `${server}/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`,
+      )
+    ).json()) as { items: PodJson[] };
+    return items.filter(
+      (pod) =>
+        pod.status?.podIP !== undefined &&
+        pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+    );
+  }
+
+  async function once(): Promise<void> {
+    let pods: PodJson[];
+    try {
+      pods = await readyPods();
+    } catch {
+      pods = [];
+    }
+    const pod = pods[next++ % Math.max(pods.length, 1)];
+    if (pod === undefined) {
+      tally.unrouted++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return;
+    }
+    const row = IRIS_ROWS[next % IRIS_ROWS.length] ?? [];
+    const version = pod.metadata.labels?.['ferry.dev/model-version'] ?? 'unknown';
+    try {
+      const response = await fetch(
+        `http://${pod.status?.podIP ?? ''}:8080/v2/models/${options.model}/infer`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: row }],
+          }),
+          signal: AbortSignal.timeout(5000),
+        },
+      );
+      await response.arrayBuffer();
+      const counts = tally.byVersion.get(version) ?? new Map<number, number>();
+      counts.set(response.status, (counts.get(response.status) ?? 0) + 1);
+      tally.byVersion.set(version, counts);
+    } catch {
+      tally.unrouted++;
+    }
+  }
+
+  const workers = Array.from({ length: options.concurrency ?? 2 }, async () => {
+    while (running) await once();
+  });
+  return {
+    tally,
+    stop: async () => {
+      running = false;
+      await Promise.all(workers);
+    },
+  };
+}
