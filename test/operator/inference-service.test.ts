@@ -65,20 +65,26 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
       NS,
       'iris',
     )) as Stored<InferenceService>;
-  /** Polls the InferenceService until `accept` holds, and returns it. */
-  const serviceWhen = (
+  /** Polls the InferenceService until `accept` holds, and returns it; a timeout shows its status. */
+  const serviceWhen = async (
     accept: (current: InferenceService) => boolean,
     timeoutMs: number,
     what: string,
-  ) =>
-    eventually(
-      async () => {
-        const current = await service();
-        return accept(current) ? current : undefined;
-      },
-      timeoutMs,
-      what,
-    );
+  ) => {
+    let last: InferenceService | undefined;
+    try {
+      return await eventually(
+        async () => {
+          last = await service();
+          return accept(last) ? last : undefined;
+        },
+        timeoutMs,
+        what,
+      );
+    } catch (error) {
+      throw new Error(`${String(error)}; last status: ${JSON.stringify(last?.status)}`);
+    }
+  };
   const modelVersion = async (name: string) =>
     (await cluster.client.get<Stored<ModelVersion>>(
       FerryResources.modelVersion,
@@ -330,5 +336,110 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
         (entry) => entry.version === 'iris-v1' && entry.result === 'Promoted',
       ),
     ).toHaveLength(1);
+  });
+  it('carries the split in a named HTTPRoute, keeping the fields its owner set', async () => {
+    // Gateway API's HTTPRoute, registered as its CRD would be (schema left open here).
+    await api.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'httproutes.gateway.networking.k8s.io' },
+      spec: {
+        group: 'gateway.networking.k8s.io',
+        scope: 'Namespaced',
+        names: {
+          plural: 'httproutes',
+          singular: 'httproute',
+          kind: 'HTTPRoute',
+          listKind: 'HTTPRouteList',
+        },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    const ROUTE = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/routed`;
+    await eventually(
+      () =>
+        api
+          .request('POST', `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`, {
+            apiVersion: 'gateway.networking.k8s.io/v1',
+            kind: 'HTTPRoute',
+            metadata: { name: 'routed' },
+            spec: { parentRefs: [{ name: 'public' }], hostnames: ['iris.example.com'] },
+          })
+          .then(() => true),
+      10_000,
+      'the HTTPRoute kind to be served',
+    );
+    await api.request('POST', `${BASE}/inferenceservices`, {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'InferenceService',
+      metadata: { name: 'routed' },
+      spec: {
+        modelVersion: 'iris-v1',
+        replicas: 2,
+        rollout: { steps: [{ weight: 30, duration: '10m' }] },
+        traffic: { httpRouteRef: { name: 'routed' } },
+      },
+    });
+    interface Route {
+      spec: {
+        parentRefs?: unknown;
+        hostnames?: unknown;
+        rules?: { backendRefs: { name: string; weight: number }[] }[];
+      };
+    }
+    const weights = async () =>
+      ((await api.request('GET', ROUTE)) as Route).spec.rules?.[0]?.backendRefs
+        .map((backend) => `${backend.name} ${String(backend.weight)}`)
+        .join(', ');
+    await eventually(
+      async () => (await weights()) === 'routed-stable 100, routed-canary 0',
+      20_000,
+      'all traffic to stable',
+    );
+    await api.request(
+      'PATCH',
+      `${BASE}/inferenceservices/routed`,
+      { spec: { modelVersion: 'iris-v2' } },
+      MERGE,
+    );
+    await eventually(
+      async () => (await weights()) === 'routed-stable 70, routed-canary 30',
+      20_000,
+      '30% to the canary',
+    );
+    const route = (await api.request('GET', ROUTE)) as Route;
+    expect(route.spec).toMatchObject({
+      parentRefs: [{ name: 'public' }],
+      hostnames: ['iris.example.com'],
+    });
+    const replicas = async (name: string) =>
+      (
+        (await api.request('GET', `/apis/apps/v1/namespaces/${NS}/deployments/${name}`)) as {
+          spec: { replicas: number };
+        }
+      ).spec.replicas;
+    expect(await replicas('routed-stable')).toBe(2);
+    expect(await replicas('routed-canary')).toBe(1);
+    for (const track of ['stable', 'canary']) {
+      const selected = (await api.request(
+        'GET',
+        `/api/v1/namespaces/${NS}/services/routed-${track}`,
+      )) as { spec: { selector: Record<string, string> } };
+      expect(selected.spec.selector['ferry.dev/track']).toBe(track);
+    }
   });
 });

@@ -444,6 +444,28 @@ describe('planInferenceService: a canary that ends badly', () => {
     });
   });
 
+  it.each([
+    { name: 'no canary Deployment', canary: undefined },
+    { name: 'no canary pod available', canary: deployment('canary', 'iris-v2', { available: 0 }) },
+  ])('rolls back a canary with $name for the progress deadline, and not before', ({ canary }) => {
+    const svc = service('iris-v2', canaryAt(0, 25));
+    const scene = { stable: deployment('stable', 'iris-v1', { replicas: 3 }), canary };
+    const early = plan(svc, { ...scene, now: T0 + 9 * 60 * SECOND });
+    expect(early.status.canaryVersion).toBe('iris-v2');
+    expect(early.remove).toEqual([]);
+    const late = plan(svc, { ...scene, now: T0 + 10 * 60 * SECOND });
+    expect(late.status.canaryVersion).toBeUndefined();
+    expect(late.status.lastRollback).toMatchObject({
+      version: 'iris-v2',
+      reason: 'CanaryUnavailable',
+      message: "no pod of iris-v2 became available within 10m0s of the step's start",
+    });
+    expect(conditionsOf(late)).toEqual({
+      Ready: 'True Serving',
+      Degraded: 'True CanaryUnavailable',
+    });
+  });
+
   it('holds a failing canary with autoRollback off, and stamps every condition with the generation', () => {
     const svc = service('iris-v2', canaryAt(0, 25), {
       rollout: { steps: [{ weight: 25, duration: '1m' }], autoRollback: false },

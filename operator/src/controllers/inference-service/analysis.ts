@@ -161,7 +161,7 @@ export type Verdict =
   | { verdict: 'pass'; message: string }
   | {
       verdict: 'fail';
-      reason: 'ErrorRateExceeded' | 'LatencyExceeded' | 'PredictionDrift';
+      reason: 'ErrorRateExceeded' | 'LatencyExceeded' | 'PredictionDrift' | 'CanaryUnavailable';
       message: string;
     };
 

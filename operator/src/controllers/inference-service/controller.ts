@@ -24,6 +24,7 @@ import {
   type ControllerDefinition,
   type Selection,
 } from '../../runtime/manager.js';
+import type { Logger } from '../../runtime/logger.js';
 import type { ReconcileResult } from '../../runtime/requeue.js';
 import { BuiltinResources } from '../../runtime/resource.js';
 import { applyStatusIfChanged } from '../../runtime/status.js';
@@ -96,6 +97,7 @@ export function inferenceServiceController(
   async function analyse(
     service: InferenceService,
     versions: ReadonlyMap<string, ModelVersion>,
+    log: Logger,
   ): Promise<Verdict | undefined> {
     const canaryVersion = service.status?.canaryVersion;
     if (canaryVersion === undefined || canaryVersion !== service.spec.modelVersion)
@@ -107,12 +109,25 @@ export function inferenceServiceController(
       scrapeTrack(podsOf(service, 'stable'), model),
     ]);
     const bounds = withDefaults(canaryAnalysis, service.spec.rollout?.analysis ?? {});
-    return analyseCanary(canary, stable, {
+    const verdict = analyseCanary(canary, stable, {
       maxErrorRate: bounds.maxErrorRate ?? 0,
       maxP99LatencyMs: bounds.maxP99LatencyMs ?? 0,
       maxPredictionDrift: bounds.maxPredictionDrift ?? 0,
       minRequests: bounds.minRequests ?? 0,
     });
+    log.info(
+      {
+        canary: canaryVersion,
+        verdict: verdict.verdict,
+        figures: verdict.message,
+        pods: { canary: canary.samples.length, stable: stable.samples.length },
+        ...(canary.unreachable.length + stable.unreachable.length === 0
+          ? {}
+          : { unreachable: [...canary.unreachable, ...stable.unreachable] }),
+      },
+      'canary analysed',
+    );
+    return verdict;
   }
 
   async function applyObject(object: WorkloadObject): Promise<void> {
@@ -124,7 +139,10 @@ export function inferenceServiceController(
     }
   }
 
-  async function reconcile(service: Stored<InferenceService>): Promise<ReconcileResult> {
+  async function reconcile(
+    service: Stored<InferenceService>,
+    log: Logger,
+  ): Promise<ReconcileResult> {
     const namespace = service.metadata.namespace ?? 'default';
     const versions = new Map(
       modelVersions
@@ -141,7 +159,7 @@ export function inferenceServiceController(
         stable: deployments.get(namespace, deploymentName(service, 'stable')),
         canary: deployments.get(namespace, deploymentName(service, 'canary')),
       },
-      verdict: await analyse(service, versions),
+      verdict: await analyse(service, versions, log),
       image: options.image,
       nowMs: clock.now(),
     });
@@ -203,11 +221,11 @@ export function inferenceServiceController(
         keys: servicesNaming,
       },
     ],
-    async reconcile(key) {
+    async reconcile(key, { log }) {
       const { namespace, name } = parseObjectKey(key);
       const service = services.get(namespace, name);
       if (service === undefined || service.metadata.deletionTimestamp !== undefined) return {};
-      return reconcile(service);
+      return reconcile(service, log);
     },
   };
 }

@@ -12,6 +12,9 @@
  *   rolled back, is rejected, missing or not validated yet, or the canary fails with
  *   autoRollback off). The stable version keeps serving, so Ready may stay True.
  *
+ * A canary step with no canary pod available for `CANARY_PROGRESS_DEADLINE_MS` fails as
+ * `CanaryUnavailable` (a model that will not start must not hold the rollout forever).
+ *
  * After a promotion, the canary Deployment stays until the stable Deployment serves the
  * promoted version with all its replicas, so capacity never dips; after a rollback it goes
  * at once.
@@ -19,6 +22,7 @@
 
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { InferenceService, InferenceServiceStatus, ModelVersion } from '../../api/index.js';
+import { formatDuration } from '../../api/duration.js';
 import { removeCondition, setCondition } from '../../runtime/conditions.js';
 import type { Verdict } from './analysis.js';
 import { planRollout, targetState, type RolloutPlan } from './rollout.js';
@@ -91,13 +95,37 @@ function rollingMessage(deployment: V1Deployment | undefined, version: string, w
   return `${version}: ${String(deployment?.status?.availableReplicas ?? 0)} of ${String(wanted)} replicas available`;
 }
 
+/**
+ * How long a canary step may run without one canary pod available before the canary
+ * fails: a Deployment's default progress deadline (`progressDeadlineSeconds: 600`).
+ */
+export const CANARY_PROGRESS_DEADLINE_MS = 600_000;
+
+/** A failing verdict for a canary that has had no pod available for the progress deadline. */
+function unavailableCanary(
+  service: InferenceService,
+  deployment: V1Deployment | undefined,
+  nowMs: number,
+): Verdict | undefined {
+  const canary = service.status?.canaryVersion;
+  const started = Date.parse(service.status?.stepStartTime ?? '');
+  if (canary === undefined || Number.isNaN(started) || answers(deployment, canary))
+    return undefined;
+  if (nowMs - started < CANARY_PROGRESS_DEADLINE_MS) return undefined;
+  return {
+    verdict: 'fail',
+    reason: 'CanaryUnavailable',
+    message: `no pod of ${canary} became available within ${formatDuration(CANARY_PROGRESS_DEADLINE_MS)} of the step's start`,
+  };
+}
+
 export function planInferenceService(observed: InferenceServiceObserved): InferenceServicePlan {
   const { service, modelVersions, deployments, nowMs } = observed;
   const generation = service.metadata.generation ?? 0;
   const rollout = planRollout({
     service,
     target: targetState(modelVersions.get(service.spec.modelVersion)),
-    verdict: observed.verdict,
+    verdict: unavailableCanary(service, deployments.canary, nowMs) ?? observed.verdict,
     nowMs,
   });
   const stableVersion = rollout.status.stableVersion;
