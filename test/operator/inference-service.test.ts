@@ -163,7 +163,8 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
           steps: [{ weight: 50, duration: '2s' }],
           analysis: {
             maxErrorRate: 0.05,
-            maxP99LatencyMs: 2000,
+            // Loose: on a loaded CI machine latency is not what these tests are about.
+            maxP99LatencyMs: 10_000,
             maxPredictionDrift: 0.2,
             minRequests: 30,
           },
