@@ -25,11 +25,7 @@ export interface ServeOptions {
   readonly maxBatchDelayMs: number;
   /** Most requests waiting for the model before new ones get 429. */
   readonly maxQueue: number;
-  /**
-   * Model runs at once. Default 1 with batching (onnxruntime already spreads one batch over
-   * every core), 4 without it, so single-row runs of a small model overlap instead of
-   * queueing behind each other's thread hand-offs.
-   */
+  /** Model runs at once (default 1: onnxruntime already uses every core for one run). */
   readonly maxInFlight?: number;
   /** Largest request body (default 16 MiB); more gets 413. */
   readonly maxBodyBytes?: number;
@@ -75,7 +71,7 @@ export class ModelServer {
       maxBatchSize: options.maxBatchSize,
       maxBatchDelayMs: options.maxBatchDelayMs,
       maxQueue: options.maxQueue,
-      maxInFlight: options.maxInFlight ?? (options.maxBatchSize === 1 ? 4 : 1),
+      maxInFlight: options.maxInFlight ?? 1,
       execute: async (batch) => {
         const started = performance.now();
         const outcomes = await execute(batch);
