@@ -442,5 +442,22 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
       )) as { spec: { selector: Record<string, string> } };
       expect(selected.spec.selector['ferry.dev/track']).toBe(track);
     }
+
+    // Deleting the service gives the route back as its owner wrote it.
+    await api.request('DELETE', `${BASE}/inferenceservices/routed`);
+    await eventually(
+      async () => ((await api.request('GET', ROUTE)) as Route).spec.rules === undefined,
+      20_000,
+      "the route without Ferry's rules",
+    );
+    expect(((await api.request('GET', ROUTE)) as Route).spec).toEqual({
+      parentRefs: [{ name: 'public' }],
+      hostnames: ['iris.example.com'],
+    });
+    await eventually(
+      async () => !(await deploymentExists('routed-stable')),
+      20_000,
+      'routed-stable gone',
+    );
   });
 });

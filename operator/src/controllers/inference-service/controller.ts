@@ -4,6 +4,8 @@
  * HTTPRoute it names, deletes what it no longer wants, writes the status when it changed,
  * and records an event for every rollout transition.
  *
+ * Its finalizer gives back the fields it set on a named HTTPRoute when the service goes.
+ *
  * All rollout state lives in the status (version, step, when the step started), so an
  * operator that restarts mid-rollout resumes where the last one was.
  */
@@ -11,12 +13,14 @@
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import {
   canaryAnalysis,
+  FINALIZER,
   Labels,
   withDefaults,
   type InferenceService,
   type ModelVersion,
 } from '../../api/index.js';
-import { apiErrorMessage } from '../../runtime/client.js';
+import { apiErrorMessage, apiStatusCode } from '../../runtime/client.js';
+import { withFinalizer } from '../../runtime/finalizer.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import {
   labelKeys,
@@ -33,7 +37,12 @@ import { FerryResources } from '../resources.js';
 import { analyseCanary, type Verdict } from './analysis.js';
 import { planInferenceService, type WorkloadObject } from './plan.js';
 import { scrapeTrack } from './scrape.js';
-import { deploymentName, INFERENCE_SERVICE_LABEL, type Track } from './workloads.js';
+import {
+  deploymentName,
+  desiredHttpRoute,
+  INFERENCE_SERVICE_LABEL,
+  type Track,
+} from './workloads.js';
 
 export interface InferenceServiceControllerOptions {
   /** Image that runs `ferry serve`. */
@@ -139,6 +148,24 @@ export function inferenceServiceController(
     }
   }
 
+  /**
+   * Gives back the HTTPRoute fields this service set, through an empty server-side apply:
+   * the route's backends go with the Services they named, the rest stays its owner's. The
+   * Deployments and Services go with the service, through their ownerReferences.
+   */
+  async function cleanup(service: Stored<InferenceService>): Promise<ReconcileResult> {
+    const route = service.spec.traffic?.httpRouteRef?.name;
+    if (route === undefined) return {};
+    const { spec: _rules, ...released } = desiredHttpRoute(service, 0);
+    try {
+      await client.apply(released, fieldManager);
+    } catch (error) {
+      // A route that is gone, or a Gateway API that is not installed, holds nothing of ours.
+      if (apiStatusCode(error) !== 404) throw error;
+    }
+    return {};
+  }
+
   async function reconcile(
     service: Stored<InferenceService>,
     log: Logger,
@@ -224,8 +251,17 @@ export function inferenceServiceController(
     async reconcile(key, { log }) {
       const { namespace, name } = parseObjectKey(key);
       const service = services.get(namespace, name);
-      if (service === undefined || service.metadata.deletionTimestamp !== undefined) return {};
-      return reconcile(service, log);
+      if (service === undefined) return {};
+      const result = await withFinalizer({
+        client,
+        resource: FerryResources.inferenceService,
+        object: service,
+        finalizer: FINALIZER,
+        fieldManager,
+        apply: (current) => reconcile(current, log),
+        cleanup,
+      });
+      return result ?? {};
     },
   };
 }
