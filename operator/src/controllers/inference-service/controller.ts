@@ -13,14 +13,12 @@
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import {
   canaryAnalysis,
-  FINALIZER,
   Labels,
   withDefaults,
   type InferenceService,
   type ModelVersion,
 } from '../../api/index.js';
 import { apiErrorMessage, apiStatusCode } from '../../runtime/client.js';
-import { withFinalizer } from '../../runtime/finalizer.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import {
   labelKeys,
@@ -33,6 +31,7 @@ import type { ReconcileResult } from '../../runtime/requeue.js';
 import { BuiltinResources } from '../../runtime/resource.js';
 import { applyStatusIfChanged } from '../../runtime/status.js';
 import type { ControllerContext } from '../context.js';
+import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
 import { analyseCanary, type Verdict } from './analysis.js';
 import { planInferenceService, type WorkloadObject } from './plan.js';
@@ -252,16 +251,10 @@ export function inferenceServiceController(
       const { namespace, name } = parseObjectKey(key);
       const service = services.get(namespace, name);
       if (service === undefined) return {};
-      const result = await withFinalizer({
-        client,
-        resource: FerryResources.inferenceService,
-        object: service,
-        finalizer: FINALIZER,
-        fieldManager,
+      return reconcileFinalized(context, FerryResources.inferenceService, service, {
         apply: (current) => reconcile(current, log),
         cleanup,
       });
-      return result ?? {};
     },
   };
 }

@@ -6,15 +6,15 @@
  */
 
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { FINALIZER, type InferenceService, type ModelVersion } from '../../api/index.js';
+import { type InferenceService, type ModelVersion } from '../../api/index.js';
 import { setCondition } from '../../runtime/conditions.js';
 import { WaitingError } from '../../runtime/errors.js';
-import { withFinalizer } from '../../runtime/finalizer.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import type { ControllerDefinition } from '../../runtime/manager.js';
 import type { ReconcileResult } from '../../runtime/requeue.js';
 import { applyStatusIfChanged } from '../../runtime/status.js';
 import type { ControllerContext } from '../context.js';
+import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
 import { planModelVersion, servingServices, type ArtifactCheck } from './plan.js';
 
@@ -152,16 +152,10 @@ export function modelVersionController(
       const { namespace, name } = parseObjectKey(key);
       const modelVersion = modelVersions.get(namespace, name);
       if (modelVersion === undefined) return {};
-      const result = await withFinalizer({
-        client,
-        resource: FerryResources.modelVersion,
-        object: modelVersion,
-        finalizer: FINALIZER,
-        fieldManager,
+      return reconcileFinalized(context, FerryResources.modelVersion, modelVersion, {
         apply,
         cleanup,
       });
-      return result ?? {};
     },
   };
 }

@@ -5,20 +5,19 @@
 
 import type { KubernetesObject, V1Job, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
-  FINALIZER,
   type Dataset,
   type ModelVersion,
   type TrainingJob,
   type TrainingPhase,
 } from '../../api/index.js';
 import { apiStatusCode, type ObjectLike } from '../../runtime/client.js';
-import { withFinalizer } from '../../runtime/finalizer.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import { labelKeys, ownerKeys, type ControllerDefinition } from '../../runtime/manager.js';
 import { BuiltinResources } from '../../runtime/resource.js';
 import { applyStatusIfChanged } from '../../runtime/status.js';
 import type { ReconcileResult } from '../../runtime/requeue.js';
 import type { ControllerContext } from '../context.js';
+import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
 import { gpuCapacity, planAdmission, type GpuDemand } from './admission.js';
 import { OwnedJobs, OwnedPods, OwnedServices } from './cache.js';
@@ -247,16 +246,10 @@ export function trainingJobController(
       const { namespace, name } = parseObjectKey(key);
       const trainingJob = trainingJobs.get(namespace, name);
       if (trainingJob === undefined) return {};
-      const result = await withFinalizer({
-        client,
-        resource: FerryResources.trainingJob,
-        object: trainingJob,
-        finalizer: FINALIZER,
-        fieldManager,
+      return reconcileFinalized(context, FerryResources.trainingJob, trainingJob, {
         apply,
         cleanup,
       });
-      return result ?? {};
     },
   };
 
