@@ -281,6 +281,27 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
     expect((await service()).status?.canaryVersion).toBeUndefined();
   });
 
+  it('tries a rolled-back version again once the ferry.dev/retry annotation changes', async () => {
+    // The spec still names iris-broken, rolled back above: nothing happens until the retry.
+    expect((await service()).status?.canaryVersion).toBeUndefined();
+    await declare('iris-broken', { 'ferry.dev/retry': '1' });
+    await serviceWhen(
+      (s) => s.status?.canaryVersion === 'iris-broken',
+      20_000,
+      'iris-broken tried again',
+    );
+    const again = await serviceWhen(
+      (s) => s.status?.lastRollback?.retry === '1',
+      60_000,
+      'iris-broken rolled back again',
+    );
+    expect(again.status?.lastRollback).toMatchObject({
+      version: 'iris-broken',
+      reason: 'ErrorRateExceeded',
+    });
+    expect(again.status?.stableVersion).toBe('iris-v2');
+  });
+
   it('keeps serving the stable version when the declared artifact is corrupt', async () => {
     await eventually(
       async () => (await modelVersion('iris-corrupt')).status?.stage === 'Rejected',
