@@ -183,6 +183,17 @@ describe('planRollout', () => {
       result: 'Superseded',
       message: 'spec.modelVersion changed to v3',
     });
+    expect(result.transition?.reason).toBe('CanaryStarted');
+  });
+
+  it('records the supersession itself when the new version cannot start yet', () => {
+    const result = plan(service('v3', CANARY_AT_0), { target: 'Validating', now: T0 + 10_000 });
+    expect(result.status.canaryVersion).toBeUndefined();
+    expect(result.transition).toEqual({
+      type: 'Normal',
+      reason: 'Superseded',
+      message: 'canary v2 superseded: spec.modelVersion changed to v3',
+    });
   });
 
   it('changes nothing once converged', () => {

@@ -110,11 +110,20 @@ export function planRollout(observed: RolloutObserved): RolloutPlan {
         'Superseded',
         `spec.modelVersion changed to ${desired}`,
       );
-      return planRollout({
+      const next = planRollout({
         ...observed,
         service: { ...service, status: superseded },
         verdict: undefined,
       });
+      // The new version's own transition (a canary started) says more; else say this.
+      return {
+        ...next,
+        transition: next.transition ?? {
+          type: 'Normal',
+          reason: 'Superseded',
+          message: `canary ${canary} superseded: spec.modelVersion changed to ${desired}`,
+        },
+      };
     }
     const index = previous.step ?? 0;
     const stepSpec = steps[index];
