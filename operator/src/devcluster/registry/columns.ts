@@ -35,17 +35,44 @@ function condition(object: JsonObject, type: string): string | undefined {
   return isObject(found) && typeof found['status'] === 'string' ? found['status'] : undefined;
 }
 
+/**
+ * A pod's STATUS as kubectl prints it: the pod's reason or phase, overridden by the first
+ * container that is not running (its waiting or terminated reason, such as
+ * CrashLoopBackOff or OOMKilled, or `ExitCode:N` / `Signal:N`), `Completed` shown as
+ * Running while another container still runs, and Terminating once deletion started.
+ */
+export function podStatus(pod: JsonObject): string {
+  let reason = stringAt(pod, 'status', 'reason') ?? stringAt(pod, 'status', 'phase') ?? 'Pending';
+  let running = false;
+  for (const entry of [...list(pod, 'status', 'containerStatuses')].reverse()) {
+    if (!isObject(entry)) continue;
+    const waiting = stringAt(entry, 'state', 'waiting', 'reason');
+    const terminated = getPath(entry, ['state', 'terminated']);
+    if (waiting !== undefined && waiting !== '') reason = waiting;
+    else if (isObject(terminated)) {
+      const why = stringAt(entry, 'state', 'terminated', 'reason');
+      const signal = num(entry, 'state', 'terminated', 'signal');
+      reason =
+        why !== undefined && why !== ''
+          ? why
+          : signal !== 0
+            ? `Signal:${String(signal)}`
+            : `ExitCode:${String(num(entry, 'state', 'terminated', 'exitCode'))}`;
+    } else if (entry['ready'] === true && isObject(getPath(entry, ['state', 'running'])))
+      running = true;
+  }
+  if (reason === 'Completed' && running)
+    reason = condition(pod, 'Ready') === 'True' ? 'Running' : 'NotReady';
+  return getPath(pod, ['metadata', 'deletionTimestamp']) === undefined ? reason : 'Terminating';
+}
+
 const podColumns: Column[] = [
   column('Ready', (pod) => {
     const statuses = list(pod, 'status', 'containerStatuses');
     const ready = statuses.filter((entry) => isObject(entry) && entry['ready'] === true).length;
     return `${ready}/${list(pod, 'spec', 'containers').length}`;
   }),
-  column('Status', (pod) =>
-    getPath(pod, ['metadata', 'deletionTimestamp']) !== undefined
-      ? 'Terminating'
-      : (stringAt(pod, 'status', 'phase') ?? 'Pending'),
-  ),
+  column('Status', podStatus),
   column(
     'Restarts',
     (pod) =>
