@@ -59,6 +59,13 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
     });
   }
 
+  const createService = (name: string, spec: InferenceService['spec']) =>
+    api.request('POST', `${BASE}/inferenceservices`, {
+      apiVersion: 'ml.ferry.dev/v1alpha1',
+      kind: 'InferenceService',
+      metadata: { name },
+      spec,
+    });
   const service = async () =>
     (await cluster.client.get<Stored<InferenceService>>(
       FerryResources.inferenceService,
@@ -152,22 +159,17 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
     });
     operator = await startOperator(kubeconfig, ['--claim', `ferry-models=${models}`]);
 
-    await api.request('POST', `${BASE}/inferenceservices`, {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'InferenceService',
-      metadata: { name: 'iris' },
-      spec: {
-        modelVersion: 'iris-v1',
-        replicas: 2,
-        rollout: {
-          steps: [{ weight: 50, duration: '2s' }],
-          analysis: {
-            maxErrorRate: 0.05,
-            // Loose: on a loaded CI machine latency is not what these tests are about.
-            maxP99LatencyMs: 10_000,
-            maxPredictionDrift: 0.2,
-            minRequests: 30,
-          },
+    await createService('iris', {
+      modelVersion: 'iris-v1',
+      replicas: 2,
+      rollout: {
+        steps: [{ weight: 50, duration: '2s' }],
+        analysis: {
+          maxErrorRate: 0.05,
+          // Loose: on a loaded CI machine latency is not what these tests are about.
+          maxP99LatencyMs: 10_000,
+          maxPredictionDrift: 0.2,
+          minRequests: 30,
         },
       },
     });
@@ -405,16 +407,11 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
       10_000,
       'the HTTPRoute kind to be served',
     );
-    await api.request('POST', `${BASE}/inferenceservices`, {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'InferenceService',
-      metadata: { name: 'routed' },
-      spec: {
-        modelVersion: 'iris-v1',
-        replicas: 2,
-        rollout: { steps: [{ weight: 30, duration: '10m' }] },
-        traffic: { httpRouteRef: { name: 'routed' } },
-      },
+    await createService('routed', {
+      modelVersion: 'iris-v1',
+      replicas: 2,
+      rollout: { steps: [{ weight: 30, duration: '10m' }] },
+      traffic: { httpRouteRef: { name: 'routed' } },
     });
     interface Route {
       spec: {
