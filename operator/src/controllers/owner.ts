@@ -1,4 +1,4 @@
-import type { V1OwnerReference } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import { API_VERSION, type FerryObject } from '../api/index.js';
 
 /**
@@ -14,5 +14,22 @@ export function controllerReference(owner: FerryObject<unknown, unknown>): V1Own
     uid: owner.metadata.uid ?? '',
     controller: true,
     blockOwnerDeletion: true,
+  };
+}
+
+/**
+ * Metadata of an object `owner` creates and controls: `name` in the owner's namespace,
+ * with `labels` and the owner's controller reference.
+ */
+export function ownedMetadata(
+  owner: FerryObject<unknown, unknown>,
+  name: string,
+  labels: Record<string, string>,
+): V1ObjectMeta {
+  return {
+    name,
+    namespace: owner.metadata.namespace ?? 'default',
+    labels,
+    ownerReferences: [controllerReference(owner)],
   };
 }

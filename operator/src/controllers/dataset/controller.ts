@@ -8,6 +8,7 @@ import type { Dataset } from '../../api/index.js';
 import { analyseDataset, DataFormatError } from '../../data/analyse.js';
 import { CsvSyntaxError } from '../../data/csv.js';
 import { openSource, SourceError, type ClaimMounts } from '../../data/source.js';
+import { getCondition } from '../../runtime/conditions.js';
 import { parseObjectKey } from '../../runtime/key.js';
 import type { ControllerDefinition } from '../../runtime/manager.js';
 import type { ReconcileResult } from '../../runtime/requeue.js';
@@ -86,10 +87,10 @@ export function datasetController(
     const outcome = await check(dataset, options.claims);
     const plan = planDataset(dataset, outcome, clock.now());
     if (plan.configMap !== undefined) await client.apply(plan.configMap, fieldManager);
-    const wasReady = dataset.status?.conditions?.find((c) => c.type === 'Ready');
+    const wasReady = getCondition(dataset.status?.conditions, 'Ready');
     await applyStatusIfChanged(client, FerryResources.dataset, dataset, plan.status, fieldManager);
 
-    const ready = plan.status.conditions?.find((c) => c.type === 'Ready');
+    const ready = getCondition(plan.status.conditions, 'Ready');
     if (
       ready !== undefined &&
       (ready.status !== wasReady?.status || ready.reason !== wasReady.reason)

@@ -12,7 +12,7 @@ import { parseDuration, type Dataset, type DatasetStatus } from '../../api/index
 import type { DatasetAnalysis, Violation } from '../../data/analyse.js';
 import { formatTimestamp } from '../../runtime/clock.js';
 import { setCondition } from '../../runtime/conditions.js';
-import { controllerReference } from '../owner.js';
+import { ownedMetadata } from '../owner.js';
 
 const DEFAULT_INTERVAL_MS = 3_600_000;
 /** ConfigMaps hold at most 1 MiB; keep the profile well inside it. */
@@ -201,15 +201,10 @@ export function profileConfigMap(dataset: Dataset, analysis: DatasetAnalysis): V
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: {
-      name: profileConfigMapName(dataset),
-      namespace: dataset.metadata.namespace ?? 'default',
-      labels: {
-        'app.kubernetes.io/managed-by': 'ferry',
-        'ferry.dev/dataset': dataset.metadata.name ?? '',
-      },
-      ownerReferences: [controllerReference(dataset)],
-    },
+    metadata: ownedMetadata(dataset, profileConfigMapName(dataset), {
+      'app.kubernetes.io/managed-by': 'ferry',
+      'ferry.dev/dataset': dataset.metadata.name ?? '',
+    }),
     data: { 'profile.json': profile, 'sample.json': sampleJson },
   };
 }

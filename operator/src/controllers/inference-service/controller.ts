@@ -18,7 +18,7 @@ import {
   type InferenceService,
   type ModelVersion,
 } from '../../api/index.js';
-import { apiErrorMessage, apiStatusCode } from '../../runtime/client.js';
+import { apiErrorMessage, isNotFound } from '../../runtime/client.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import {
   labelKeys,
@@ -160,7 +160,7 @@ export function inferenceServiceController(
       await client.apply(released, fieldManager);
     } catch (error) {
       // A route that is gone, or a Gateway API that is not installed, holds nothing of ours.
-      if (apiStatusCode(error) !== 404) throw error;
+      if (!isNotFound(error)) throw error;
     }
     return {};
   }

@@ -22,7 +22,7 @@ import {
 } from '../../api/index.js';
 import { formatTimestamp } from '../../runtime/clock.js';
 import { getCondition } from '../../runtime/conditions.js';
-import { GATES_FAILED } from '../model-version/plan.js';
+import { GATES_FAILED, validationOfThisGeneration } from '../model-version/plan.js';
 import type { Verdict } from './analysis.js';
 
 export type TargetState = 'Ready' | 'Validating' | 'Rejected' | 'Missing';
@@ -35,16 +35,10 @@ export type TargetState = 'Ready' | 'Validating' | 'Rejected' | 'Missing';
  */
 export function targetState(modelVersion: ModelVersion | undefined): TargetState {
   if (modelVersion === undefined) return 'Missing';
-  const conditions = modelVersion.status?.conditions;
-  const validated = getCondition(conditions, 'Validated');
-  if (
-    validated === undefined ||
-    validated.status === 'Unknown' ||
-    validated.observedGeneration !== (modelVersion.metadata.generation ?? 0)
-  )
-    return 'Validating';
+  const validated = validationOfThisGeneration(modelVersion);
+  if (validated === undefined) return 'Validating';
   if (validated.status === 'False') return 'Rejected';
-  const rejected = getCondition(conditions, 'Rejected');
+  const rejected = getCondition(modelVersion.status?.conditions, 'Rejected');
   return rejected?.status === 'True' && rejected.reason === GATES_FAILED ? 'Rejected' : 'Ready';
 }
 

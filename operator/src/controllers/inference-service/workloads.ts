@@ -11,7 +11,7 @@
 
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { Labels, type InferenceService, type ModelVersion } from '../../api/index.js';
-import { controllerReference } from '../owner.js';
+import { ownedMetadata } from '../owner.js';
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -80,12 +80,7 @@ export function desiredDeployment(
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: {
-      name: deploymentName(service, track),
-      namespace: service.metadata.namespace ?? 'default',
-      labels,
-      ownerReferences: [controllerReference(service)],
-    },
+    metadata: ownedMetadata(service, deploymentName(service, track), labels),
     spec: {
       replicas,
       selector: { matchLabels: selectorLabels(service, track) },
@@ -169,12 +164,11 @@ export function desiredService(service: InferenceService, track?: Track): V1Serv
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: {
-      name: track === undefined ? (service.metadata.name ?? '') : deploymentName(service, track),
-      namespace: service.metadata.namespace ?? 'default',
-      labels: selector,
-      ownerReferences: [controllerReference(service)],
-    },
+    metadata: ownedMetadata(
+      service,
+      track === undefined ? (service.metadata.name ?? '') : deploymentName(service, track),
+      selector,
+    ),
     spec: {
       selector,
       ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],

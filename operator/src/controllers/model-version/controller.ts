@@ -7,7 +7,7 @@
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type InferenceService, type ModelVersion } from '../../api/index.js';
-import { setCondition } from '../../runtime/conditions.js';
+import { getCondition, setCondition } from '../../runtime/conditions.js';
 import { WaitingError } from '../../runtime/errors.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import type { ControllerDefinition } from '../../runtime/manager.js';
@@ -16,7 +16,12 @@ import { applyStatusIfChanged } from '../../runtime/status.js';
 import type { ControllerContext } from '../context.js';
 import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
-import { planModelVersion, servingServices, type ArtifactCheck } from './plan.js';
+import {
+  planModelVersion,
+  servingServices,
+  validationOfThisGeneration,
+  type ArtifactCheck,
+} from './plan.js';
 
 export interface ModelVersionControllerOptions {
   /** Verifies the artifact's digest, loads it, and reads its signature. */
@@ -37,21 +42,13 @@ export function modelVersionController(
   const modelVersions = manager.informer<Stored<ModelVersion>>(FerryResources.modelVersion);
   const services = manager.informer<Stored<InferenceService>>(FerryResources.inferenceService);
 
-  /** Whether this generation's artifact was already read to a conclusion. */
-  function validated(modelVersion: ModelVersion): boolean {
-    const condition = modelVersion.status?.conditions?.find((c) => c.type === 'Validated');
-    return (
-      condition !== undefined &&
-      condition.status !== 'Unknown' &&
-      condition.observedGeneration === modelVersion.metadata.generation
-    );
-  }
-
   async function apply(modelVersion: Stored<ModelVersion>): Promise<ReconcileResult> {
     const inNamespace = services.list(modelVersion.metadata.namespace);
-    const artifact = validated(modelVersion)
-      ? undefined
-      : await options.inspect(modelVersion.spec.artifact);
+    // Each generation's artifact is read once, to a conclusion.
+    const artifact =
+      validationOfThisGeneration(modelVersion) !== undefined
+        ? undefined
+        : await options.inspect(modelVersion.spec.artifact);
     const status = planModelVersion({
       modelVersion,
       artifact,
@@ -67,7 +64,7 @@ export function modelVersionController(
       fieldManager,
     );
     if (written && status.stage !== before) {
-      const rejected = status.conditions?.find((c) => c.type === 'Rejected');
+      const rejected = getCondition(status.conditions, 'Rejected');
       await recorder.record(modelVersion, {
         type: status.stage === 'Rejected' ? 'Warning' : 'Normal',
         reason:

@@ -21,7 +21,7 @@ import {
   type ModelVersionStatus,
 } from '../../api/index.js';
 import { formatTimestamp } from '../../runtime/clock.js';
-import { setCondition } from '../../runtime/conditions.js';
+import { getCondition, setCondition } from '../../runtime/conditions.js';
 
 type Signature = NonNullable<ModelVersionStatus['signature']>;
 type Tensor = NonNullable<Signature['inputs']>[number];
@@ -44,6 +44,19 @@ export interface ModelVersionObserved {
   /** InferenceServices in the ModelVersion's namespace. */
   services: readonly InferenceService[];
   nowMs: number;
+}
+
+/**
+ * The `Validated` condition when it concludes (True or False) for the current generation;
+ * undefined while this generation's artifact has not been read to a conclusion.
+ */
+export function validationOfThisGeneration(modelVersion: ModelVersion): Condition | undefined {
+  const validated = getCondition(modelVersion.status?.conditions, 'Validated');
+  return validated !== undefined &&
+    validated.status !== 'Unknown' &&
+    validated.observedGeneration === (modelVersion.metadata.generation ?? 0)
+    ? validated
+    : undefined;
 }
 
 /** The reason of a rejection by `spec.gates`: the artifact is sound, its metrics are not. */
@@ -155,7 +168,7 @@ export function planModelVersion(observed: ModelVersionObserved): ModelVersionSt
       rejection = { reason: artifact.reason, message: artifact.message };
     }
   } else {
-    const validated = previous.conditions?.find((c) => c.type === 'Validated');
+    const validated = getCondition(previous.conditions, 'Validated');
     if (validated?.status === 'False' && validated.reason !== 'Validating')
       rejection = { reason: validated.reason, message: validated.message };
     if (validated === undefined)

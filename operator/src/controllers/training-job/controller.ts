@@ -10,7 +10,7 @@ import {
   type TrainingJob,
   type TrainingPhase,
 } from '../../api/index.js';
-import { apiStatusCode, type ObjectLike } from '../../runtime/client.js';
+import { isConflict, type ObjectLike } from '../../runtime/client.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import { labelKeys, ownerKeys, type ControllerDefinition } from '../../runtime/manager.js';
 import { BuiltinResources } from '../../runtime/resource.js';
@@ -163,7 +163,7 @@ export function trainingJobController(
       await client.create(object, fieldManager);
     } catch (error) {
       // Created by an earlier reconcile whose result the cache has not shown yet.
-      if (apiStatusCode(error) !== 409) throw error;
+      if (!isConflict(error)) throw error;
     }
   }
 

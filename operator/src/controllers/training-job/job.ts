@@ -19,7 +19,7 @@ import type {
 } from '@kubernetes/client-node';
 import { Labels, parseDuration, type TrainingJob } from '../../api/index.js';
 import { CLAIMS_ROOT, containerPath } from '../claims.js';
-import { controllerReference } from '../owner.js';
+import { ownedMetadata } from '../owner.js';
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -99,12 +99,11 @@ export function desiredJob(inputs: JobInputs): V1Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: {
+    metadata: ownedMetadata(
+      trainingJob,
       name,
-      namespace: trainingJob.metadata.namespace ?? 'default',
-      labels: queue === undefined ? labels : { ...labels, [KUEUE_QUEUE_LABEL]: queue },
-      ownerReferences: [controllerReference(trainingJob)],
-    },
+      queue === undefined ? labels : { ...labels, [KUEUE_QUEUE_LABEL]: queue },
+    ),
     spec: {
       backoffLimit: spec.backoffLimit ?? 2,
       ...(deadline === undefined ? {} : { activeDeadlineSeconds: Math.ceil(deadline / 1000) }),
@@ -131,12 +130,7 @@ export function desiredHeadlessService(trainingJob: TrainingJob): V1Service | un
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: {
-      name: headlessServiceName(trainingJob),
-      namespace: trainingJob.metadata.namespace ?? 'default',
-      labels: jobLabels(trainingJob),
-      ownerReferences: [controllerReference(trainingJob)],
-    },
+    metadata: ownedMetadata(trainingJob, headlessServiceName(trainingJob), jobLabels(trainingJob)),
     spec: {
       clusterIP: 'None',
       // Workers must resolve each other before they are Ready: rendezvous happens first.

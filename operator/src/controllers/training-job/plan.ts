@@ -17,7 +17,7 @@ import {
   type TrainingJobStatus,
   type TrainingPhase,
 } from '../../api/index.js';
-import { setCondition } from '../../runtime/conditions.js';
+import { getCondition, setCondition } from '../../runtime/conditions.js';
 import {
   desiredHeadlessService,
   desiredJob,
@@ -146,7 +146,7 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
         requeueAfterMs: DATASET_RECHECK_MS,
       };
     }
-    const datasetReady = dataset.status?.conditions?.find((c) => c.type === 'Ready');
+    const datasetReady = getCondition(dataset.status?.conditions, 'Ready');
     if (datasetReady?.status !== 'True' || dataset.status?.digest === undefined) {
       return {
         status: withPhase(
