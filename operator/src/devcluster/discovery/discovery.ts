@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from '../core/json.js';
 import type { Registry } from '../registry/registry.js';
-import type { ResourceType } from '../registry/types.js';
+import { apiVersionOf, type ResourceType } from '../registry/types.js';
 
 export const AGGREGATED_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 export const AGGREGATED_V2BETA1 =
@@ -161,7 +161,7 @@ export function apiResourceList(
   return {
     kind: 'APIResourceList',
     apiVersion: 'v1',
-    groupVersion: group === '' ? version : `${group}/${version}`,
+    groupVersion: apiVersionOf({ group, version }),
     resources,
   };
 }

@@ -5,7 +5,7 @@
  * are gone.
  */
 import { invalid } from '../core/errors.js';
-import { deepEqual, getPath, isObject, type JsonObject } from '../core/json.js';
+import { deepEqual, getPath, isObject, removeKey, type JsonObject } from '../core/json.js';
 import { timestamp } from '../core/time.js';
 import { recordUpdate, type Writer } from '../patch/managed.js';
 import { ATOMIC_LISTS, builtinListShape, schemaListShape, type ListShape } from '../patch/shape.js';
@@ -14,7 +14,7 @@ import type { Cluster } from './cluster.js';
 import type { WriteOptions } from './options.js';
 import { decorate, prepare } from './prepare.js';
 
-export const IMMUTABLE_METADATA = [
+const IMMUTABLE_METADATA = [
   'uid',
   'creationTimestamp',
   'deletionTimestamp',
@@ -36,6 +36,17 @@ export function metadataOf(object: JsonObject): JsonObject {
   const created: JsonObject = {};
   object['metadata'] = created;
   return created;
+}
+
+/** Puts `current`'s immutable metadata (uid, name, generation, ...) back into `next`. */
+export function keepImmutableMetadata(next: JsonObject, current: JsonObject): void {
+  const metadata = metadataOf(next);
+  const old = metadataOf(current);
+  for (const field of IMMUTABLE_METADATA) {
+    const value = old[field];
+    if (value === undefined) removeKey(metadata, field);
+    else metadata[field] = value;
+  }
 }
 
 export function writerFor(cluster: Cluster, type: ResourceType, options: WriteOptions): Writer {

@@ -10,7 +10,7 @@ import { storageKey } from '../registry/types.js';
 import type { Cluster } from './cluster.js';
 import { commit, type Target } from './commit.js';
 import type { WriteOptions } from './options.js';
-import { notFound } from '../core/errors.js';
+import { getOne } from './read.js';
 
 export interface DeleteOptions {
   dryRun: boolean;
@@ -47,10 +47,7 @@ function finalizersOf(object: JsonObject): Json[] {
 
 /** Deletes one object; returns the object as the response body. */
 export function remove(cluster: Cluster, target: Target, options: DeleteOptions): JsonObject {
-  const storage = storageKey(target.type);
-  const namespace = target.type.namespaced ? target.namespace : '';
-  const current = cluster.store.get(storage, namespace, target.name);
-  if (current === undefined) throw notFound(target.type, target.name);
+  const current = getOne(cluster, target.type, target.namespace, target.name);
   const { uid, resourceVersion } = options.preconditions;
   if (uid !== undefined && uid !== stringAt(current, 'metadata', 'uid')) {
     throw conflict(
@@ -97,7 +94,7 @@ export function remove(cluster: Cluster, target: Target, options: DeleteOptions)
   if (options.dryRun) return current;
   if (options.propagationPolicy === 'Orphan')
     orphanDependents(cluster, stringAt(current, 'metadata', 'uid') ?? '');
-  const gone = cluster.store.remove(storage, current);
+  const gone = cluster.store.remove(storageKey(target.type), current);
   if (
     target.type.group === 'apiextensions.k8s.io' &&
     target.type.resource === 'customresourcedefinitions'

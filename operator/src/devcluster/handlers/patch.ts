@@ -16,20 +16,20 @@ import { jsonPatch, JsonPatchError } from '../patch/json-patch.js';
 import { describeConflicts, fieldLabel, serverSideApply } from '../patch/managed.js';
 import { mergePatch } from '../patch/merge.js';
 import { strategicMergePatch } from '../patch/strategic.js';
-import { storageKey, toStorage, type ResourceType } from '../registry/types.js';
-import { served } from './read.js';
+import { toStorage, type ResourceType } from '../registry/types.js';
+import { findOne, getOne, served } from './read.js';
 import type { Cluster } from './cluster.js';
 import type { WriteOptions } from './options.js';
 import { applyDefaults, prune } from '../schema/object-schema.js';
 import {
   commit,
-  IMMUTABLE_METADATA,
+  keepImmutableMetadata,
   listShapeOf,
   metadataOf,
   writerFor,
   type Target,
 } from './commit.js';
-import { checkKind, checkVersion, create, existing, overlay } from './write.js';
+import { checkKind, checkVersion, create, nameMismatch, overlay } from './write.js';
 
 export const PATCH_TYPES = {
   json: 'application/json-patch+json',
@@ -39,6 +39,13 @@ export const PATCH_TYPES = {
 } as const;
 
 const CRD_PATCH_TYPES = [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply];
+
+/** 415 listing the patch types `type` accepts. */
+function unsupportedPatchType(type: ResourceType): ApiError {
+  return unsupportedMediaType(
+    type.crdName === undefined ? Object.values(PATCH_TYPES) : CRD_PATCH_TYPES,
+  );
+}
 
 function applyPatch(kind: string, type: ResourceType, current: JsonObject, patch: Json): Json {
   switch (kind) {
@@ -62,9 +69,7 @@ function applyPatch(kind: string, type: ResourceType, current: JsonObject, patch
         throw error;
       }
     default:
-      throw unsupportedMediaType(
-        type.crdName === undefined ? Object.values(PATCH_TYPES) : CRD_PATCH_TYPES,
-      );
+      throw unsupportedPatchType(type);
   }
 }
 
@@ -78,20 +83,15 @@ export function patch(
 ): { object: JsonObject; created: boolean } {
   if (contentType === PATCH_TYPES.apply) return apply(cluster, target, body, options);
   if (!(Object.values(PATCH_TYPES) as string[]).includes(contentType)) {
-    throw unsupportedMediaType(
-      target.type.crdName === undefined ? Object.values(PATCH_TYPES) : CRD_PATCH_TYPES,
-    );
+    throw unsupportedPatchType(target.type);
   }
-  const current = existing(cluster, target);
+  const current = getOne(cluster, target.type, target.namespace, target.name);
   const patchedServed = applyPatch(contentType, target.type, served(target.type, current), body);
   if (!isObject(patchedServed)) throw badRequest('the patch did not produce an object');
   const patched = toStorage(target.type, patchedServed);
   checkVersion(target, current, getPath(patched, ['metadata', 'resourceVersion']));
-  if (stringAt(patched, 'metadata', 'name') !== target.name) {
-    throw badRequest(
-      `the name of the object (${stringAt(patched, 'metadata', 'name') ?? ''}) does not match the name on the URL (${target.name})`,
-    );
-  }
+  const name = stringAt(patched, 'metadata', 'name');
+  if (name !== target.name) throw nameMismatch(target, name ?? '');
   return commit(
     cluster,
     target,
@@ -116,17 +116,8 @@ function apply(
     throw badRequest('apiVersion and kind must be set in an apply configuration');
   }
   const name = stringAt(body, 'metadata', 'name');
-  if (name !== undefined && name !== target.name) {
-    throw badRequest(
-      `the name of the object (${name}) does not match the name on the URL (${target.name})`,
-    );
-  }
-  const storage = storageKey(target.type);
-  const current = cluster.store.get(
-    storage,
-    target.type.namespaced ? target.namespace : '',
-    target.name,
-  );
+  if (name !== undefined && name !== target.name) throw nameMismatch(target, name);
+  const current = findOne(cluster, target.type, target.namespace, target.name);
   if (current === undefined) {
     if (options.subresource !== '') throw notFound(target.type, target.name);
     const seed: JsonObject = toStorage(target.type, clone(body));
@@ -184,11 +175,6 @@ function apply(
     });
   }
   const next = result.object;
-  const metadata = metadataOf(next);
-  for (const field of IMMUTABLE_METADATA) {
-    const value = metadataOf(current)[field];
-    if (value === undefined) removeKey(metadata, field);
-    else metadata[field] = value;
-  }
+  keepImmutableMetadata(next, current);
   return commit(cluster, target, current, next, options, true);
 }

@@ -73,13 +73,24 @@ export function render(
   return served(type, object);
 }
 
+/** The stored object `name` (in `namespace`, ignored for cluster-scoped types), if any. */
+export function findOne(
+  cluster: Cluster,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+): JsonObject | undefined {
+  return cluster.store.get(storageKey(type), type.namespaced ? namespace : '', name);
+}
+
+/** The stored object `name`, or 404. */
 export function getOne(
   cluster: Cluster,
   type: ResourceType,
   namespace: string,
   name: string,
 ): JsonObject {
-  const found = cluster.store.get(storageKey(type), type.namespaced ? namespace : '', name);
+  const found = findOne(cluster, type, namespace, name);
   if (found === undefined) throw notFound(type, name);
   return found;
 }

@@ -3,7 +3,7 @@
  * resources whose CRD declares `subresources.scale`: reads project `spec.replicas`,
  * `status.replicas` and the label selector; writes change only the replicas path.
  */
-import { badRequest, conflict } from '../core/errors.js';
+import { badRequest } from '../core/errors.js';
 import { clone, getPath, isObject, stringAt, type Json, type JsonObject } from '../core/json.js';
 import { jsonPatch } from '../patch/json-patch.js';
 import { mergePatch } from '../patch/merge.js';
@@ -13,6 +13,7 @@ import type { WriteOptions } from './options.js';
 import { getOne } from './read.js';
 import { commit, type Target } from './commit.js';
 import { PATCH_TYPES } from './patch.js';
+import { checkVersion } from './write.js';
 
 function steps(path: string): string[] {
   return path.replace(/^\./, '').split('.');
@@ -85,14 +86,8 @@ export function writeScale(
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
     throw badRequest('spec.replicas must be a non-negative integer');
   }
-  const wanted = stringAt(next, 'metadata', 'resourceVersion');
-  if (
-    method === 'PUT' &&
-    wanted !== undefined &&
-    wanted !== '' &&
-    wanted !== stringAt(current, 'metadata', 'resourceVersion')
-  ) {
-    throw conflict(target.type, target.name);
+  if (method === 'PUT') {
+    checkVersion(target, current, stringAt(next, 'metadata', 'resourceVersion'));
   }
   const updated = clone(current);
   setPath(updated, steps(target.type.scale.specReplicasPath), replicas);

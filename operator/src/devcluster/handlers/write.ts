@@ -1,6 +1,6 @@
 /** POST (create) and PUT (update, also of the status subresource). Both end in `commit`. */
 import { randomBytes } from 'node:crypto';
-import { alreadyExists, badRequest, conflict, invalid, notFound } from '../core/errors.js';
+import { alreadyExists, badRequest, conflict, invalid, type ApiError } from '../core/errors.js';
 import {
   clone,
   getPath,
@@ -11,11 +11,12 @@ import {
   removeKey,
 } from '../core/json.js';
 import { timestamp } from '../core/time.js';
-import { apiVersionOf, storageKey, toStorage, type ResourceType } from '../registry/types.js';
+import { apiVersionOf, toStorage, type ResourceType } from '../registry/types.js';
 import type { Cluster } from './cluster.js';
 import type { WriteOptions } from './options.js';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
-import { commit, IMMUTABLE_METADATA, metadataOf, type Target } from './commit.js';
+import { commit, keepImmutableMetadata, metadataOf, type Target } from './commit.js';
+import { findOne, getOne } from './read.js';
 
 /** 400 when the body names a kind or apiVersion other than the URL's. */
 export function checkKind(type: ResourceType, body: JsonObject): void {
@@ -31,6 +32,13 @@ export function checkKind(type: ResourceType, body: JsonObject): void {
       `the API version in the data (${apiVersion}) does not match the expected API version (${apiVersionOf(type)})`,
     );
   }
+}
+
+/** 400 when the name in the body is not the name on the URL. */
+export function nameMismatch(target: Target, name: string): ApiError {
+  return badRequest(
+    `the name of the object (${name}) does not match the name on the URL (${target.name})`,
+  );
 }
 
 function newName(body: JsonObject): string {
@@ -82,7 +90,7 @@ export function create(
     metadata['namespace'] = namespace;
   } else delete metadata['namespace'];
   metadata['name'] = name;
-  if (cluster.store.get(storageKey(type), type.namespaced ? namespace : '', name) !== undefined) {
+  if (findOne(cluster, type, namespace, name) !== undefined) {
     throw alreadyExists(type, name);
   }
   for (const field of [
@@ -125,30 +133,13 @@ export function overlay(
     return next;
   }
   const next = clone(incoming);
-  const metadata = metadataOf(next);
-  const old = metadataOf(current);
-  for (const field of IMMUTABLE_METADATA) {
-    const value = old[field];
-    if (value === undefined) removeKey(metadata, field);
-    else metadata[field] = value;
-  }
+  keepImmutableMetadata(next, current);
   if (type.hasStatus) {
     const status = current['status'];
     if (status === undefined) delete next['status'];
     else next['status'] = clone(status);
   }
   return next;
-}
-
-/** The stored object addressed by `target`, or 404. */
-export function existing(cluster: Cluster, target: Target): JsonObject {
-  const found = cluster.store.get(
-    storageKey(target.type),
-    target.type.namespaced ? target.namespace : '',
-    target.name,
-  );
-  if (found === undefined) throw notFound(target.type, target.name);
-  return found;
 }
 
 /** 409 Conflict when a resourceVersion is given and is not the current one. */
@@ -171,13 +162,9 @@ export function update(
 ): { object: JsonObject; created: boolean } {
   if (!isObject(body)) throw badRequest('the body of the request must be a JSON object');
   checkKind(target.type, body);
-  const current = existing(cluster, target);
+  const current = getOne(cluster, target.type, target.namespace, target.name);
   const name = stringAt(body, 'metadata', 'name');
-  if (name !== undefined && name !== target.name) {
-    throw badRequest(
-      `the name of the object (${name}) does not match the name on the URL (${target.name})`,
-    );
-  }
+  if (name !== undefined && name !== target.name) throw nameMismatch(target, name);
   const version = getPath(body, ['metadata', 'resourceVersion']);
   if ((version === undefined || version === '') && !target.type.unconditionalUpdate) {
     throw invalid(target.type, target.name, [

@@ -9,7 +9,7 @@ import { getOne, list, render, renderingOf, selectionOf, selects } from '../hand
 import { watch, type WatchOptions, type WatchSet } from '../handlers/watch.js';
 import { patch, PATCH_TYPES } from '../handlers/patch.js';
 import { create, update } from '../handlers/write.js';
-import { storageKey, type ResourceType, type ScalePaths } from '../registry/types.js';
+import { apiVersionOf, storageKey, type ResourceType, type ScalePaths } from '../registry/types.js';
 import { toScale, writeScale } from '../handlers/scale.js';
 import type { IncludeObject } from '../table/table.js';
 import { mediaType, readBody } from './body.js';
@@ -24,6 +24,10 @@ export interface ResourceRoute {
 
 function notServed(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+}
+
+function notAllowed(): ApiError {
+  return methodNotAllowed('the server does not allow this method on the requested resource');
 }
 
 function includeOf(query: URLSearchParams): IncludeObject {
@@ -71,6 +75,14 @@ export async function handleResource(
   const rendering = renderingOf(request.headers.accept);
   const include = includeOf(query);
   const now = cluster.now();
+  const sendWritten = (code: number, object: JsonObject, options: WriteOptions): void => {
+    sendJson(
+      response,
+      code,
+      render(type, object, 'object', now, include),
+      warningHeaders(options.warnings),
+    );
+  };
 
   if (method === 'GET') {
     if (name === undefined) {
@@ -92,39 +104,23 @@ export async function handleResource(
     );
     return;
   }
-  if (type.namespaced && target.namespace === undefined && method !== 'GET') {
-    throw methodNotAllowed(`the server does not allow this method on the requested resource`);
-  }
+  if (type.namespaced && target.namespace === undefined) throw notAllowed();
   const body = await readBody(request);
   if (method === 'POST') {
-    if (name !== undefined)
-      throw methodNotAllowed('the server does not allow this method on the requested resource');
+    if (name !== undefined) throw notAllowed();
     const options = writeOptions(request, query, '', false);
-    const result = create(cluster, type, namespace, body ?? null, options);
-    sendJson(
-      response,
-      201,
-      render(type, result.object, 'object', now, include),
-      warningHeaders(options.warnings),
-    );
+    sendWritten(201, create(cluster, type, namespace, body ?? null, options).object, options);
     return;
   }
   if (name === undefined && method === 'DELETE') {
     sendJson(response, 200, deleteCollection(cluster, type, target.namespace, query, body));
     return;
   }
-  if (name === undefined)
-    throw methodNotAllowed('the server does not allow this method on the requested resource');
+  if (name === undefined) throw notAllowed();
   const where = { type, namespace, name };
   if (method === 'PUT') {
     const options = writeOptions(request, query, subresource, false);
-    const result = update(cluster, where, body ?? null, options);
-    sendJson(
-      response,
-      200,
-      render(type, result.object, 'object', now, include),
-      warningHeaders(options.warnings),
-    );
+    sendWritten(200, update(cluster, where, body ?? null, options).object, options);
     return;
   }
   if (method === 'PATCH') {
@@ -134,12 +130,7 @@ export async function handleResource(
       force: query.get('force') === 'true',
     };
     const result = patch(cluster, where, contentType, body ?? null, options);
-    sendJson(
-      response,
-      result.created ? 201 : 200,
-      render(type, result.object, 'object', now, include),
-      warningHeaders(options.warnings),
-    );
+    sendWritten(result.created ? 201 : 200, result.object, options);
     return;
   }
   if (method === 'DELETE') {
@@ -147,7 +138,7 @@ export async function handleResource(
     sendJson(response, 200, render(type, gone, 'object', now, include));
     return;
   }
-  throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  throw notAllowed();
 }
 
 function deleteCollection(
@@ -176,7 +167,7 @@ function deleteCollection(
   });
   return {
     kind: type.listKind,
-    apiVersion: type.group === '' ? type.version : `${type.group}/${type.version}`,
+    apiVersion: apiVersionOf(type),
     metadata: {},
     items,
   };
@@ -201,8 +192,7 @@ async function handleScale(
     );
     return;
   }
-  if (method !== 'PUT' && method !== 'PATCH')
-    throw methodNotAllowed('the server does not allow this method on the requested resource');
+  if (method !== 'PUT' && method !== 'PATCH') throw notAllowed();
   const body = await readBody(request);
   const options = writeOptions(request, query, 'scale', false);
   const scale = writeScale(

@@ -140,7 +140,7 @@ function operations(type: ResourceType, subresource: string): JsonObject {
 }
 
 function paths(type: ResourceType): JsonObject {
-  const base = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
+  const base = `/${documentPath(type.group, type.version)}`;
   const scoped = type.namespaced
     ? `${base}/namespaces/{namespace}/${type.resource}`
     : `${base}/${type.resource}`;

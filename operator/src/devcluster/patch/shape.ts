@@ -58,7 +58,8 @@ export function schemaListShape(schema: JsonObject): ListShape {
   };
 }
 
-const BUILTIN_MAPS: Readonly<Record<string, readonly string[]>> = {
+/** Merge keys of the well-known associative lists of built-in kinds, by field name. */
+export const BUILTIN_MERGE_KEYS: Readonly<Record<string, readonly string[]>> = {
   containers: ['name'],
   initContainers: ['name'],
   ephemeralContainers: ['name'],
@@ -75,6 +76,6 @@ export const builtinListShape: ListShape = (path) => {
   const last = path[path.length - 1];
   if (last === undefined) return undefined;
   if (last === 'finalizers' && path.length === 2 && path[0] === 'metadata') return 'set';
-  const keys = BUILTIN_MAPS[last];
+  const keys = BUILTIN_MERGE_KEYS[last];
   return keys === undefined ? undefined : { keys };
 };

@@ -8,18 +8,16 @@
  * key are replaced, as for atomic lists.
  */
 import { isObject, type Json, type JsonObject, removeKey } from '../core/json.js';
+import { BUILTIN_MERGE_KEYS } from './shape.js';
 
+/**
+ * Every list server-side apply merges by key, plus some it leaves atomic. A list is
+ * merged by the first of its keys that the patch's items carry (`ports` by containerPort,
+ * or by port for a Service).
+ */
 const MERGE_KEYS: Readonly<Record<string, readonly string[]>> = {
-  containers: ['name'],
-  initContainers: ['name'],
-  ephemeralContainers: ['name'],
-  env: ['name'],
-  volumes: ['name'],
-  volumeMounts: ['mountPath'],
+  ...BUILTIN_MERGE_KEYS,
   volumeDevices: ['devicePath'],
-  imagePullSecrets: ['name'],
-  conditions: ['type'],
-  ownerReferences: ['uid'],
   ports: ['containerPort', 'port'],
   hostAliases: ['ip'],
   topologySpreadConstraints: ['topologyKey'],

@@ -19,7 +19,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
-import { timestamp, type JsonObject } from './json.js';
+import { timestamp } from '../core/time.js';
+import type { JsonObject } from './json.js';
 import { ReadinessProber, type ReadinessCheck } from './probe.js';
 
 const FIRST_BACKOFF_MS = 1_000;

@@ -29,10 +29,10 @@ import {
   controllerOf,
   identityOf,
   objectAt,
-  timestamp,
   type JsonObject,
   type ObjectIdentity,
 } from './json.js';
+import { timestamp } from '../core/time.js';
 import { NODE_NAME } from './kubelet.js';
 import { mergePatch } from './merge-patch.js';
 import { newPod, templateHash } from './pod-template.js';

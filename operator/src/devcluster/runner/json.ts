@@ -2,13 +2,9 @@
  * JSON as it comes off the wire, and readers that never throw: the runner reads objects
  * anyone may have written, so every field is checked for its type where it is used.
  */
+import { isObject, type Json, type JsonObject } from '../core/json.js';
 
-export type Json = null | boolean | number | string | Json[] | JsonObject;
-export type JsonObject = { [key: string]: Json };
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isObject, type Json, type JsonObject };
 
 /** The value at `path` below `value`, or undefined when any step is missing or not an object. */
 export function at(value: Json | undefined, ...path: string[]): Json | undefined {
@@ -49,25 +45,6 @@ export function stringsAt(value: Json | undefined, ...path: string[]): Record<st
   return result;
 }
 
-/** Structural equality of two JSON values (object key order does not matter). */
-export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((item, index) => jsonEqual(item, b[index]))
-    );
-  }
-  if (!isObject(a) || !isObject(b)) return false;
-  const keys = Object.keys(a);
-  return (
-    keys.length === Object.keys(b).length &&
-    keys.every((key) => key in b && jsonEqual(a[key], b[key]))
-  );
-}
-
 /** What the runner needs to know about any object it reads: undefined without name or uid. */
 export interface ObjectIdentity {
   namespace: string;
@@ -106,9 +83,4 @@ export function controllerOf(
   return apiVersion === undefined || kind === undefined || uid === undefined
     ? undefined
     : { apiVersion, kind, uid };
-}
-
-/** A Kubernetes timestamp (RFC 3339, whole seconds) for `ms` since the epoch. */
-export function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

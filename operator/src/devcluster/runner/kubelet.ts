@@ -11,16 +11,10 @@
  * - the status of every running pod is merge-patched on `/status` when, and only when, it
  *   differs from what the API server holds.
  */
+import { timestamp } from '../core/time.js';
 import type { AddressPool } from './addresses.js';
 import { ApiError, describeError, podPath, type ApiClient } from './api.js';
-import {
-  controllerOf,
-  identityOf,
-  objectAt,
-  stringAt,
-  timestamp,
-  type JsonObject,
-} from './json.js';
+import { controllerOf, identityOf, objectAt, stringAt, type JsonObject } from './json.js';
 import { mergePatch } from './merge-patch.js';
 import { PodWorker, type PodWorkerOptions } from './pod-worker.js';
 import type { Reflector } from './reflector.js';

@@ -1,5 +1,5 @@
 /** The JSON merge patch (RFC 7386) between two documents, for "write only what changed". */
-import { isObject, jsonEqual, type Json } from './json.js';
+import { deepEqual, isObject, type Json } from '../core/json.js';
 
 /**
  * The merge patch that turns `from` into `to`, or undefined when they are equal. Objects
@@ -7,7 +7,7 @@ import { isObject, jsonEqual, type Json } from './json.js';
  * and scalars are replaced whole. `to` must contain no nulls: in a merge patch they delete.
  */
 export function mergePatch(from: Json | undefined, to: Json): Json | undefined {
-  if (!isObject(from) || !isObject(to)) return jsonEqual(from, to) ? undefined : to;
+  if (!isObject(from) || !isObject(to)) return deepEqual(from, to) ? undefined : to;
   const patch: { [key: string]: Json } = {};
   for (const [key, value] of Object.entries(to)) {
     const change = mergePatch(from[key], value);
