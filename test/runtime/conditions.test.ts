@@ -6,7 +6,6 @@ import {
   isTrue,
   removeCondition,
   setCondition,
-  summariseReady,
   type ConditionInput,
 } from '../../operator/src/runtime/conditions.js';
 
@@ -150,84 +149,5 @@ describe('getCondition / isTrue / isFalse / removeCondition', () => {
     expect(removeCondition(list, 'Missing')).toEqual(list);
     expect(removeCondition(undefined, 'Ready')).toEqual([]);
     expect(list).toHaveLength(3);
-  });
-});
-
-describe('summariseReady', () => {
-  const negative = ['FetchFailed', 'DigestMismatch'];
-  const cases: [string, Condition[], Pick<Condition, 'status' | 'reason' | 'message'>][] = [
-    ['nothing abnormal → True', [], { status: 'True', reason: 'Succeeded', message: '' }],
-    [
-      'Stalled wins over everything',
-      [
-        cond('FetchFailed', 'True', { reason: 'NotFound', message: 'no file' }),
-        cond('Reconciling', 'True'),
-        cond('Stalled', 'True', { reason: 'InvalidSpec', message: 'bad uri' }),
-      ],
-      { status: 'False', reason: 'InvalidSpec', message: 'bad uri' },
-    ],
-    [
-      'first negative-polarity condition in priority order',
-      [
-        cond('DigestMismatch', 'True', { reason: 'DigestMismatch', message: 'sha differs' }),
-        cond('FetchFailed', 'True', { reason: 'NotFound', message: 'no file' }),
-      ],
-      { status: 'False', reason: 'NotFound', message: 'no file' },
-    ],
-    [
-      'a failure beats progress',
-      [
-        cond('Reconciling', 'True'),
-        cond('DigestMismatch', 'True', { reason: 'DigestMismatch', message: 'x' }),
-      ],
-      { status: 'False', reason: 'DigestMismatch', message: 'x' },
-    ],
-    [
-      'Reconciling alone → Unknown with its reason',
-      [cond('Reconciling', 'True', { reason: 'Progressing', message: 'fetching' })],
-      { status: 'Unknown', reason: 'Progressing', message: 'fetching' },
-    ],
-    [
-      'False or Unknown abnormal conditions do not count',
-      [cond('Stalled', 'False'), cond('FetchFailed', 'Unknown'), cond('Reconciling', 'False')],
-      { status: 'True', reason: 'Succeeded', message: '' },
-    ],
-    [
-      'conditions not listed as negative are ignored',
-      [cond('Drifted', 'True')],
-      { status: 'True', reason: 'Succeeded', message: '' },
-    ],
-  ];
-
-  it.each(cases)('%s', (_name, conditions, expected) => {
-    const ready = getCondition(
-      summariseReady(conditions, { negativePolarity: negative }, T1),
-      'Ready',
-    );
-    expect(ready).toMatchObject(expected);
-  });
-
-  it('stamps observedGeneration and the given Ready=True reason and message', () => {
-    const result = summariseReady(
-      [],
-      { observedGeneration: 3, readyReason: 'Registered', readyMessage: 'v3' },
-      T1,
-    );
-    expect(result).toEqual([
-      {
-        type: 'Ready',
-        status: 'True',
-        observedGeneration: 3,
-        lastTransitionTime: T1_TEXT,
-        reason: 'Registered',
-        message: 'v3',
-      },
-    ]);
-  });
-
-  it('keeps lastTransitionTime when Ready stays the same across summaries', () => {
-    const first = summariseReady([cond('Stalled', 'True', { reason: 'A', message: 'a' })], {}, T0);
-    const second = summariseReady(first, {}, T1);
-    expect(getCondition(second, 'Ready')?.lastTransitionTime).toBe(T0_TEXT);
   });
 });

@@ -8,15 +8,6 @@ import { formatTimestamp } from './clock.js';
 
 export type ConditionStatus = Condition['status'];
 
-/** Condition types the runtime itself understands (kstatus's abnormal-true pair, and Ready). */
-export const ConditionType = {
-  Ready: 'Ready',
-  /** True while the controller works towards the desired state. */
-  Reconciling: 'Reconciling',
-  /** True when progress is impossible until the user acts. */
-  Stalled: 'Stalled',
-} as const;
-
 /** A condition as a controller states it; `lastTransitionTime` is the helpers' business. */
 export interface ConditionInput {
   type: string;
@@ -78,80 +69,4 @@ export function setCondition(
 /** Removes condition `type`, if present. */
 export function removeCondition(conditions: Conditions, type: string): Condition[] {
   return (conditions ?? []).filter((condition) => condition.type !== type);
-}
-
-export interface SummariseReadyOptions {
-  /**
-   * Kind-specific abnormal conditions, True meaning something is wrong (such as
-   * `FetchFailed`), most important first. `Stalled` always comes before them.
-   */
-  negativePolarity?: readonly string[];
-  /** The generation this summary was computed from; stamped on Ready. */
-  observedGeneration?: number;
-  /** Reason of Ready=True. Default `Succeeded`. */
-  readyReason?: string;
-  /** Message of Ready=True. Default empty. */
-  readyMessage?: string;
-}
-
-/**
- * Computes `Ready` from the other conditions, the one place it is decided (Flux's
- * summarize helper, kstatus conventions). The first rule that applies wins:
- * 1. `Stalled` True → Ready False with Stalled's reason and message;
- * 2. the first `negativePolarity` condition that is True → Ready False with its reason
- *    and message;
- * 3. `Reconciling` True → Ready Unknown with Reconciling's reason and message;
- * 4. otherwise → Ready True with `readyReason` / `readyMessage`.
- * Ready's `lastTransitionTime` follows `setCondition`'s rule.
- */
-export function summariseReady(
-  conditions: Conditions,
-  options: SummariseReadyOptions,
-  nowMs: number,
-): Condition[] {
-  const generation =
-    options.observedGeneration === undefined
-      ? {}
-      : { observedGeneration: options.observedGeneration };
-  const abnormal = [ConditionType.Stalled, ...(options.negativePolarity ?? [])]
-    .map((type) => getCondition(conditions, type))
-    .find((condition) => condition?.status === 'True');
-  if (abnormal !== undefined) {
-    return setCondition(
-      conditions,
-      {
-        type: ConditionType.Ready,
-        status: 'False',
-        reason: abnormal.reason,
-        message: abnormal.message,
-        ...generation,
-      },
-      nowMs,
-    );
-  }
-  const reconciling = getCondition(conditions, ConditionType.Reconciling);
-  if (reconciling?.status === 'True') {
-    return setCondition(
-      conditions,
-      {
-        type: ConditionType.Ready,
-        status: 'Unknown',
-        reason: reconciling.reason,
-        message: reconciling.message,
-        ...generation,
-      },
-      nowMs,
-    );
-  }
-  return setCondition(
-    conditions,
-    {
-      type: ConditionType.Ready,
-      status: 'True',
-      reason: options.readyReason ?? 'Succeeded',
-      message: options.readyMessage ?? '',
-      ...generation,
-    },
-    nowMs,
-  );
 }

@@ -14,7 +14,7 @@
 
 import type { KubernetesObject, V1LeaseSpec } from '@kubernetes/client-node';
 import { formatMicroTime, realClock, type Clock } from './clock.js';
-import { apiStatusCode, type KubeClient } from './client.js';
+import { isConflict, type KubeClient } from './client.js';
 import { errorMessage } from './errors.js';
 import { noopLogger, type Logger } from './logger.js';
 import { BuiltinResources } from './resource.js';
@@ -141,7 +141,7 @@ export class LeaderElector {
         return true;
       } catch (error) {
         this.held = undefined;
-        if (apiStatusCode(error) !== 409)
+        if (!isConflict(error))
           this.log.warn({ error: errorMessage(error) }, 'lease renewal failed');
         return false;
       }
@@ -179,7 +179,7 @@ export class LeaderElector {
       this.observe(this.held.spec ?? next, now);
       return true;
     } catch (error) {
-      if (apiStatusCode(error) !== 409) {
+      if (!isConflict(error)) {
         this.log.warn({ error: errorMessage(error) }, 'lease request failed');
       }
       return false;

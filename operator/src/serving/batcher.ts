@@ -19,8 +19,11 @@ export interface BatcherOptions<T, R> {
   maxQueue: number;
   /** Batches running at once. */
   maxInFlight: number;
-  /** Runs one batch; resolves to one result per item, in order. Rejecting fails every item. */
-  execute: (items: readonly T[]) => Promise<readonly R[]>;
+  /**
+   * Runs one batch of `rows` rows in all; resolves to one result per item, in order.
+   * Rejecting fails every item.
+   */
+  execute: (items: readonly T[], rows: number) => Promise<readonly R[]>;
   /** Called with the number of waiting requests whenever it changes. */
   onDepth?: (depth: number) => void;
   now?: () => number;
@@ -117,11 +120,11 @@ export class Batcher<T, R> {
       }
       const batch = this.#queue.splice(0, plan.take);
       this.#options.onDepth?.(this.#queue.length);
-      this.#run(batch);
+      this.#run(batch, plan.rows);
     }
   }
 
-  #run(batch: readonly Entry<T, R>[]): void {
+  #run(batch: readonly Entry<T, R>[], rows: number): void {
     this.#inFlight += 1;
     const settle = (results: readonly R[] | undefined, error?: unknown): void => {
       this.#inFlight -= 1;
@@ -142,7 +145,7 @@ export class Batcher<T, R> {
     void (async () => {
       let results: readonly R[];
       try {
-        results = await this.#options.execute(items);
+        results = await this.#options.execute(items, rows);
       } catch (error) {
         settle(undefined, error);
         return;

@@ -125,35 +125,27 @@ export function store(
       if (typeof value !== 'string') return 'a string for BYTES';
       (target as string[])[index] = value;
       return undefined;
-    case 'INT64':
-    case 'UINT64': {
-      const [min, max] = INTEGER_RANGES[datatype];
-      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-        return `an integer from ${min} to ${max} for ${datatype}`;
-      }
-      (target as BigInt64Array)[index] = BigInt(value as number);
-      return undefined;
-    }
     default: {
       const [min, max] = INTEGER_RANGES[datatype];
       if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
         return `an integer from ${min} to ${max} for ${datatype}`;
       }
-      (target as Int32Array)[index] = value as number;
+      if (datatype === 'INT64' || datatype === 'UINT64') {
+        (target as BigInt64Array)[index] = BigInt(value as number);
+      } else {
+        (target as Int32Array)[index] = value as number;
+      }
       return undefined;
     }
   }
 }
 
-/** One element as JSON: bigints become numbers (exact up to 2^53), BOOL bytes become booleans. */
-export function jsonElement(datatype: string, value: number | bigint | string): JsonElement {
-  if (typeof value === 'bigint') return Number(value);
-  if (datatype === 'BOOL') return value !== 0;
-  return value;
-}
 export type JsonElement = number | string | boolean;
 
-/** All elements of `data` as JSON values (see {@link jsonElement}). */
+/**
+ * All elements of `data` as JSON values: bigints become numbers (exact up to 2^53), BOOL bytes
+ * become booleans.
+ */
 export function jsonElements(
   datatype: string,
   data: TensorData | readonly unknown[],

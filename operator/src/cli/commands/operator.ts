@@ -12,12 +12,12 @@ import { LeaderElector } from '../../runtime/leader-election.js';
 import { Manager } from '../../runtime/manager.js';
 import { OperatorMetrics } from '../../runtime/metrics.js';
 import { startProbeServer } from '../../runtime/probes.js';
+import { ferryVersion } from '../../runtime/version.js';
 import { ExitCode, UsageError, type CommandIO } from '../io.js';
 import { createLogger } from '../logger.js';
 import { untilShutdownSignal } from '../signals.js';
 import { parseClaims } from '../claims.js';
 import { childProcessInspector } from '../model-inspector.js';
-import { serverVersion } from '../../serving/http/version.js';
 
 export const operatorUsage = `Usage: ferry operator [flags]
 
@@ -83,7 +83,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
       'resync-period': { type: 'string', default: '10m' },
       claim: { type: 'string', multiple: true, default: [] },
       'default-output': { type: 'string', default: 'pvc://ferry-models' },
-      'serve-image': { type: 'string', default: `${FERRY_IMAGE_REPOSITORY}:${serverVersion()}` },
+      'serve-image': { type: 'string', default: `${FERRY_IMAGE_REPOSITORY}:${ferryVersion()}` },
       'log-level': { type: 'string', default: 'info' },
     },
     strict: true,
@@ -175,22 +175,18 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     await current.start();
     synced = true;
     log.info({ identity }, 'controllers started');
+    // Lead until leadership is lost or the process is asked to stop.
     await new Promise<void>((resolve) => {
       if (lost.aborted || shutdown.signal.aborted) resolve();
-      lost.addEventListener(
-        'abort',
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
-      shutdown.signal.addEventListener(
-        'abort',
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
+      for (const signal of [lost, shutdown.signal]) {
+        signal.addEventListener(
+          'abort',
+          () => {
+            resolve();
+          },
+          { once: true },
+        );
+      }
     });
     await current.stop();
     metrics.setLeader(values['leader-election-id'], false);

@@ -12,9 +12,9 @@ import { createExecutor, stacking, type Outcome } from '../executor.js';
 import { ServeMetrics } from '../metrics.js';
 import type { LoadedModel } from '../model.js';
 import { SampleStore } from '../samples.js';
+import { ferryVersion } from '../../runtime/version.js';
 import { ClientGoneError, discardBody, PayloadTooLargeError, readBody } from './body.js';
 import { METHODS, routeOf, type Route } from './routes.js';
-import { serverVersion } from './version.js';
 
 export interface ServeOptions {
   readonly name: string;
@@ -72,13 +72,11 @@ export class ModelServer {
       maxBatchDelayMs: options.maxBatchDelayMs,
       maxQueue: options.maxQueue,
       maxInFlight: options.maxInFlight ?? 1,
-      execute: async (batch) => {
+      execute: async (batch, rows) => {
         const started = performance.now();
         const outcomes = await execute(batch);
         this.metrics.inferenceTime.observe((performance.now() - started) / 1000);
-        this.metrics.batchSize.observe(
-          batch.reduce((sum, item) => sum + stacking(item, model.signature).rows, 0),
-        );
+        this.metrics.batchSize.observe(rows);
         return outcomes;
       },
       onDepth: (depth) => {
@@ -183,7 +181,7 @@ export class ModelServer {
       case 'server':
         reply(response, 200, {
           name: 'ferry',
-          version: serverVersion(),
+          version: ferryVersion(),
           extensions: [],
         });
         return;

@@ -1,4 +1,7 @@
-/** Ferry's own version, as `GET /v2` reports it. */
+/**
+ * Ferry's own version: what the model server's `GET /v2` reports and the tag of the
+ * operator's default model server image.
+ */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 let cached: string | undefined;
 
 /** The version in the nearest `package.json` named "ferry" above this file; "unknown" if none. */
-export function serverVersion(): string {
+export function ferryVersion(): string {
   if (cached !== undefined) return cached;
   let directory = dirname(fileURLToPath(import.meta.url));
   for (;;) {
