@@ -15,25 +15,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceService, ModelVersion } from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
 import { startLocalRunner, type LocalRunner } from '../../operator/src/devcluster/index.js';
-import { eventually, REPO, startCluster, type TestCluster } from '../support/cluster.js';
-import { apiOf } from '../support/kubelet.js';
+import { eventually, REPO, type TestCluster } from '../support/cluster.js';
 import {
-  startOperator,
-  writeKubeconfig,
-  type OperatorProcess,
-} from '../support/operator-process.js';
+  createFerry,
+  ferryWhen,
+  findCondition as condition,
+  getFerry,
+  listEvents,
+  NS,
+  startFerryCluster,
+  type Stored,
+} from '../support/ferry.js';
+import type { Api } from '../support/kubelet.js';
+import { startOperator, type OperatorProcess } from '../support/operator-process.js';
 import { startTraffic, type Traffic } from '../support/traffic.js';
 
-const NS = 'default';
 const BASE = `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}`;
 const PYTHON = '/usr/bin/python3';
 const MERGE = 'application/merge-patch+json';
 
-type Stored<T> = T & { metadata: object };
-
 describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }, () => {
   let cluster: TestCluster;
-  let api: ReturnType<typeof apiOf>;
+  let api: Api;
   let operator: OperatorProcess;
   let runner: LocalRunner;
   let traffic: Traffic;
@@ -44,11 +47,11 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
   async function register(name: string, bytes: Buffer): Promise<void> {
     await mkdir(join(models, name), { recursive: true });
     await writeFile(join(models, name, 'model.onnx'), bytes);
-    await api.request('POST', `${BASE}/modelversions`, {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'ModelVersion',
-      metadata: { name },
-      spec: {
+    await createFerry(
+      api,
+      FerryResources.modelVersion,
+      { name },
+      {
         model: 'iris',
         version: name,
         artifact: {
@@ -56,50 +59,37 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
           sha256: createHash('sha256').update(bytes).digest('hex'),
         },
       },
-    });
+    );
   }
 
   const createService = (name: string, spec: InferenceService['spec']) =>
-    api.request('POST', `${BASE}/inferenceservices`, {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'InferenceService',
-      metadata: { name },
-      spec,
-    });
+    createFerry(api, FerryResources.inferenceService, { name }, spec);
   const service = async () =>
-    (await cluster.client.get<Stored<InferenceService>>(
+    (await getFerry<InferenceService>(
+      cluster,
       FerryResources.inferenceService,
-      NS,
       'iris',
     )) as Stored<InferenceService>;
   /** Polls the InferenceService until `accept` holds, and returns it; a timeout shows its status. */
-  const serviceWhen = async (
+  const serviceWhen = (
     accept: (current: InferenceService) => boolean,
     timeoutMs: number,
     what: string,
-  ) => {
-    let last: InferenceService | undefined;
-    try {
-      return await eventually(
-        async () => {
-          last = await service();
-          return accept(last) ? last : undefined;
-        },
-        timeoutMs,
-        what,
-      );
-    } catch (error) {
-      throw new Error(`${String(error)}; last status: ${JSON.stringify(last?.status)}`);
-    }
-  };
+  ) =>
+    ferryWhen<InferenceService>(
+      cluster,
+      FerryResources.inferenceService,
+      'iris',
+      accept,
+      timeoutMs,
+      what,
+    );
   const modelVersion = async (name: string) =>
-    (await cluster.client.get<Stored<ModelVersion>>(
+    (await getFerry<ModelVersion>(
+      cluster,
       FerryResources.modelVersion,
-      NS,
       name,
     )) as Stored<ModelVersion>;
-  const condition = (object: InferenceService | ModelVersion, type: string) =>
-    object.status?.conditions?.find((c) => c.type === type);
   const deploymentExists = async (name: string) =>
     api.request('GET', `/apis/apps/v1/namespaces/${NS}/deployments/${name}`).then(
       () => true,
@@ -113,18 +103,12 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
       MERGE,
     );
   const events = async (reason: string) =>
-    (
-      (await api.request('GET', `/apis/events.k8s.io/v1/namespaces/${NS}/events`)) as {
-        items: { reason?: string; note?: string; regarding?: { kind?: string } }[];
-      }
-    ).items.filter(
+    (await listEvents(api)).filter(
       (event) => event.reason === reason && event.regarding?.kind === 'InferenceService',
     );
 
   beforeAll(async () => {
-    cluster = await startCluster({ crds: true });
-    api = apiOf(cluster.devcluster.url);
-    kubeconfig = await writeKubeconfig(cluster);
+    ({ cluster, api, kubeconfig } = await startFerryCluster());
     models = await mkdtemp(join(tmpdir(), 'ferry-models-'));
 
     // v1 as committed; v2 trained by the example's trainer with other hyperparameters.
@@ -269,11 +253,11 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
     expect(condition(rolledBack, 'Degraded')).toMatchObject({ status: 'True', reason });
     expect(condition(rolledBack, 'Ready')?.status).toBe('True');
     await eventually(async () => !(await deploymentExists('iris-canary')), 30_000, 'canary gone');
-    const rejected = await eventually(
-      async () => {
-        const s = await modelVersion(version);
-        return s.status?.stage === 'Rejected' ? s : undefined;
-      },
+    const rejected = await ferryWhen<ModelVersion>(
+      cluster,
+      FerryResources.modelVersion,
+      version,
+      (s) => s.status?.stage === 'Rejected',
       20_000,
       `${version} Rejected`,
     );

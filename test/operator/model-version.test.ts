@@ -2,30 +2,34 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Condition, ModelVersion } from '../../operator/src/api/index.js';
+import type { ModelVersion } from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
-import { eventually, REPO, startCluster, type TestCluster } from '../support/cluster.js';
-import { apiOf } from '../support/kubelet.js';
+import { eventually, REPO, type TestCluster } from '../support/cluster.js';
 import {
-  startOperator,
-  writeKubeconfig,
-  type OperatorProcess,
-} from '../support/operator-process.js';
+  createFerry,
+  ferryWhen,
+  findCondition as condition,
+  getFerry,
+  IRIS_V1_SHA,
+  listEvents,
+  NS,
+  startFerryCluster,
+} from '../support/ferry.js';
+import type { Api } from '../support/kubelet.js';
+import { startOperator, type OperatorProcess } from '../support/operator-process.js';
 
-const NS = 'default';
 const MODELS = join(REPO, 'examples', 'iris', 'models');
-const IRIS_V1_SHA = '9d824ae4eb7a6bfd61e8a857f9442f027d13ee9992b58182793b51b30e229f2e';
-const BASE = '/apis/ml.ferry.dev/v1alpha1/namespaces/default';
+const BASE = `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}`;
 
 describe('ferry operator: ModelVersions against a devcluster', () => {
   let cluster: TestCluster;
   let operator: OperatorProcess;
-  let api: ReturnType<typeof apiOf>;
+  let api: Api;
 
   beforeAll(async () => {
-    cluster = await startCluster({ crds: true });
-    api = apiOf(cluster.devcluster.url);
-    operator = await startOperator(await writeKubeconfig(cluster), [
+    let kubeconfig: string;
+    ({ cluster, api, kubeconfig } = await startFerryCluster());
+    operator = await startOperator(kubeconfig, [
       '--claim',
       `ferry-models=${MODELS}`,
       '--claim',
@@ -42,29 +46,31 @@ describe('ferry operator: ModelVersions against a devcluster', () => {
     artifact: { uri: string; sha256: string },
     extra: Record<string, unknown> = {},
   ): Promise<void> {
-    await api.request('POST', `${BASE}/modelversions`, {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'ModelVersion',
-      metadata: { name },
-      spec: { model: 'iris', version: name, artifact, metrics: { accuracy: 0.9231 }, ...extra },
-    });
+    await createFerry(
+      api,
+      FerryResources.modelVersion,
+      { name },
+      { model: 'iris', version: name, artifact, metrics: { accuracy: 0.9231 }, ...extra },
+    );
   }
-  const read = (name: string) =>
-    cluster.client.get<ModelVersion & { metadata: object }>(FerryResources.modelVersion, NS, name);
+  const read = (name: string) => getFerry<ModelVersion>(cluster, FerryResources.modelVersion, name);
+  /** Waits for `accept` to hold of ModelVersion `name`, and returns it. */
+  const modelVersionWhen = (
+    name: string,
+    accept: (current: ModelVersion) => boolean,
+    timeoutMs: number,
+    what: string,
+  ) => ferryWhen<ModelVersion>(cluster, FerryResources.modelVersion, name, accept, timeoutMs, what);
   const settled = (name: string) =>
-    eventually(
-      async () => {
-        const current = await read(name);
-        const validated = current?.status?.conditions?.find(
-          (c: Condition) => c.type === 'Validated',
-        );
-        return validated !== undefined && validated.status !== 'Unknown' ? current : undefined;
+    modelVersionWhen(
+      name,
+      (current) => {
+        const validated = condition(current, 'Validated');
+        return validated !== undefined && validated.status !== 'Unknown';
       },
       20_000,
       `${name} validated`,
     );
-  const condition = (mv: ModelVersion, type: string) =>
-    mv.status?.conditions?.find((c) => c.type === type);
 
   it('validates a good artifact and records the signature read from the file', async () => {
     await register('iris-v1', { uri: 'pvc://ferry-models/v1/model.onnx', sha256: IRIS_V1_SHA });
@@ -119,12 +125,12 @@ describe('ferry operator: ModelVersions against a devcluster', () => {
   });
 
   it('is Production while an InferenceService serves it as its stable version', async () => {
-    await api.request('POST', `${BASE}/inferenceservices`, {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'InferenceService',
-      metadata: { name: 'iris' },
-      spec: { modelVersion: 'iris-v1' },
-    });
+    await createFerry(
+      api,
+      FerryResources.inferenceService,
+      { name: 'iris' },
+      { modelVersion: 'iris-v1' },
+    );
     // What the InferenceService controller reports once the version serves.
     await api.request(
       'PATCH',
@@ -132,9 +138,9 @@ describe('ferry operator: ModelVersions against a devcluster', () => {
       { status: { stableVersion: 'iris-v1' } },
       'application/merge-patch+json',
     );
-    const production = await eventually(
-      async () =>
-        (await read('iris-v1'))?.status?.stage === 'Production' ? read('iris-v1') : undefined,
+    const production = await modelVersionWhen(
+      'iris-v1',
+      (current) => current.status?.stage === 'Production',
       10_000,
       'Production',
     );
@@ -143,13 +149,9 @@ describe('ferry operator: ModelVersions against a devcluster', () => {
 
   it('refuses to be deleted while a service serves it, and goes once nothing does', async () => {
     await api.request('DELETE', `${BASE}/modelversions/iris-v1`);
-    const blocked = await eventually(
-      async () => {
-        const current = await read('iris-v1');
-        return condition(current as ModelVersion, 'Ready')?.reason === 'DeletionBlocked'
-          ? current
-          : undefined;
-      },
+    const blocked = await modelVersionWhen(
+      'iris-v1',
+      (current) => condition(current, 'Ready')?.reason === 'DeletionBlocked',
       10_000,
       'DeletionBlocked',
     );
@@ -159,15 +161,10 @@ describe('ferry operator: ModelVersions against a devcluster', () => {
     );
     // The event is recorded after the status write, so it may trail it a little.
     await eventually(
-      async () => {
-        const events = (await api.request(
-          'GET',
-          '/apis/events.k8s.io/v1/namespaces/default/events',
-        )) as { items: { reason?: string; regarding?: { name?: string } }[] };
-        return events.items.some(
+      async () =>
+        (await listEvents(api)).some(
           (event) => event.reason === 'DeletionBlocked' && event.regarding?.name === 'iris-v1',
-        );
-      },
+        ),
       10_000,
       'a DeletionBlocked event',
     );

@@ -1,37 +1,45 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
-import { eventually, startCluster, type TestCluster } from '../support/cluster.js';
-import { apiOf, getJob, jobCondition, runPod, setJobStatus } from '../support/kubelet.js';
+import { eventually, type TestCluster } from '../support/cluster.js';
+import {
+  createFerry,
+  getFerry,
+  IRIS_DATA,
+  IRIS_V1_SHA,
+  NS,
+  operatorLease,
+  startFerryCluster,
+  submitTrainingJob,
+  trainingJobIn,
+} from '../support/ferry.js';
+import { apiOf, jobOf, succeedJob, type Api } from '../support/kubelet.js';
 import {
   FAST_LEASE_FLAGS,
   startOperator,
-  writeKubeconfig,
   type OperatorProcess,
 } from '../support/operator-process.js';
-import { join } from 'node:path';
-import { REPO } from '../support/cluster.js';
 
-const NS = 'default';
-const SHA = '9d824ae4eb7a6bfd61e8a857f9442f027d13ee9992b58182793b51b30e229f2e';
-const RESULT = JSON.stringify({ metrics: { accuracy: 0.9 }, artifact: 'model.onnx', sha256: SHA });
+const RESULT = JSON.stringify({
+  metrics: { accuracy: 0.9 },
+  artifact: 'model.onnx',
+  sha256: IRIS_V1_SHA,
+});
 
 describe('ferry operator under failures', () => {
   let cluster: TestCluster;
-  let api: ReturnType<typeof apiOf>;
+  let api: Api;
   let kubeconfig: string;
   const operators: OperatorProcess[] = [];
 
   beforeAll(async () => {
-    cluster = await startCluster({ crds: true });
-    api = apiOf(cluster.devcluster.url);
-    kubeconfig = await writeKubeconfig(cluster);
-    await api.request('POST', `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/datasets`, {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'Dataset',
-      metadata: { name: 'iris' },
-      spec: { source: { uri: 'pvc://ferry-data/iris.csv' } },
-    });
+    ({ cluster, api, kubeconfig } = await startFerryCluster());
+    await createFerry(
+      api,
+      FerryResources.dataset,
+      { name: 'iris' },
+      { source: { uri: 'pvc://ferry-data/iris.csv' } },
+    );
   });
   afterAll(async () => {
     await Promise.all(operators.map((operator) => operator.stop('SIGKILL')));
@@ -41,40 +49,21 @@ describe('ferry operator under failures', () => {
   async function operator(...args: string[]): Promise<OperatorProcess> {
     const started = await startOperator(kubeconfig, [
       '--claim',
-      `ferry-data=${join(REPO, 'examples', 'iris', 'data')}`,
+      `ferry-data=${IRIS_DATA}`,
       ...args,
     ]);
     operators.push(started);
     return started;
   }
 
-  async function trainingJob(name: string): Promise<void> {
-    await api.request('POST', `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/trainingjobs`, {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'TrainingJob',
-      metadata: { name },
-      spec: { datasetRef: { name: 'iris' }, model: 'iris', image: 'trainer:1' },
-    });
-  }
-
-  async function complete(name: string): Promise<void> {
-    const job = await eventually(
-      async () => getJob(api, NS, name).catch(() => undefined),
-      15_000,
-      `Job ${name}`,
-    );
-    await runPod(api, job, `${name}-pod`, { phase: 'Succeeded', message: RESULT });
-    await setJobStatus(api, job, { succeeded: 1, conditions: [jobCondition('Complete')] });
+  /** Plays the Job controller: the Job of TrainingJob `name` succeeds with RESULT. */
+  async function complete(name: string, via: Api = api): Promise<void> {
+    const job = await jobOf(via, NS, name, 20_000);
+    await succeedJob(via, job, `${name}-pod`, RESULT);
   }
 
   const phaseOf = async (name: string) =>
-    (
-      await cluster.client.get<TrainingJob & { metadata: object }>(
-        FerryResources.trainingJob,
-        NS,
-        name,
-      )
-    )?.status?.phase;
+    (await getFerry<TrainingJob>(cluster, FerryResources.trainingJob, name))?.status?.phase;
   const modelVersions = async () =>
     (
       (await api.request('GET', `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/modelversions`)) as {
@@ -88,9 +77,9 @@ describe('ferry operator under failures', () => {
     // Two replicas without leader election reconcile the same objects concurrently.
     const first = await operator('--leader-elect=false');
     const second = await operator('--leader-elect=false');
-    await trainingJob('twice');
+    await submitTrainingJob(api, 'twice');
     await complete('twice');
-    await eventually(async () => (await phaseOf('twice')) === 'Succeeded', 15_000, 'Succeeded');
+    await trainingJobIn(cluster, 'twice', 'Succeeded', 15_000);
     await first.stop();
     await second.stop();
     const third = await operator('--leader-elect=false');
@@ -101,31 +90,24 @@ describe('ferry operator under failures', () => {
 
   it('hands over to a standby when the leader dies, and the standby finishes the work', async () => {
     const leader = await operator(...FAST_LEASE_FLAGS, '--identity', 'leader');
-    await trainingJob('failover');
-    await eventually(async () => (await phaseOf('failover')) === 'Admitted', 15_000, 'Admitted');
+    await submitTrainingJob(api, 'failover');
+    await trainingJobIn(cluster, 'failover', 'Admitted', 15_000);
     const standby = await operator(...FAST_LEASE_FLAGS, '--identity', 'standby');
     await leader.stop('SIGKILL'); // no release: the lease must expire
     await complete('failover');
-    await eventually(
-      async () => (await phaseOf('failover')) === 'Succeeded',
-      20_000,
-      'Succeeded under the standby',
-    );
-    const lease = (await api.request(
-      'GET',
-      `/apis/coordination.k8s.io/v1/namespaces/default/leases/ferry-operator`,
-    )) as { spec: { holderIdentity: string; leaseTransitions: number } };
+    await trainingJobIn(cluster, 'failover', 'Succeeded', 20_000);
+    const lease = await operatorLease(api);
     expect(lease.spec.holderIdentity).toBe('standby');
     await standby.stop();
   });
 
   it('relists after a forced 410 mid-run and loses nothing', async () => {
     const running = await operator(...FAST_LEASE_FLAGS);
-    await trainingJob('before-410');
-    await eventually(async () => (await phaseOf('before-410')) === 'Admitted', 15_000, 'Admitted');
+    await submitTrainingJob(api, 'before-410');
+    await trainingJobIn(cluster, 'before-410', 'Admitted', 15_000);
     cluster.devcluster.compactHistory();
     cluster.devcluster.closeWatches();
-    await trainingJob('after-410');
+    await submitTrainingJob(api, 'after-410');
     await complete('before-410');
     await complete('after-410');
     await eventually(
@@ -141,7 +123,7 @@ describe('ferry operator under failures', () => {
   it('rides out injected API errors without losing or duplicating anything', async () => {
     const running = await operator(...FAST_LEASE_FLAGS);
     const names = ['flaky-a', 'flaky-b', 'flaky-c'];
-    for (const name of names) await trainingJob(name);
+    for (const name of names) await submitTrainingJob(api, name);
     // The next 15 requests fail with 500, whoever sends them: the operator's, and this
     // test's own kubelet writes, which retry as a kubelet would.
     cluster.devcluster.failNextRequests(15);
@@ -156,15 +138,7 @@ describe('ferry operator under failures', () => {
         }
       }
     };
-    for (const name of names) {
-      const job = await eventually(
-        async () => getJob(retried, NS, name).catch(() => undefined),
-        20_000,
-        `Job ${name}`,
-      );
-      await runPod(retried, job, `${name}-pod`, { phase: 'Succeeded', message: RESULT });
-      await setJobStatus(retried, job, { succeeded: 1, conditions: [jobCondition('Complete')] });
-    }
+    for (const name of names) await complete(name, retried);
     await eventually(
       async () => (await Promise.all(names.map(phaseOf))).every((phase) => phase === 'Succeeded'),
       30_000,

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   Condition,
@@ -7,32 +6,49 @@ import type {
   TrainingJob,
 } from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
-import { eventually, REPO, startCluster, type TestCluster } from '../support/cluster.js';
-import { addNode, apiOf, getJob, jobCondition, runPod, setJobStatus } from '../support/kubelet.js';
+import type { Resource } from '../../operator/src/runtime/resource.js';
+import { eventually, type TestCluster } from '../support/cluster.js';
+import {
+  createFerry,
+  ferryWhen,
+  findCondition,
+  getFerry,
+  IRIS_DATA,
+  IRIS_V1_SHA,
+  NS,
+  operatorLease,
+  startFerryCluster,
+  submitTrainingJob,
+  trainingJobIn,
+} from '../support/ferry.js';
+import {
+  addNode,
+  getJob,
+  jobCondition,
+  jobOf,
+  runPod,
+  setJobStatus,
+  type Api,
+} from '../support/kubelet.js';
 import {
   FAST_LEASE_FLAGS,
   startOperator,
-  writeKubeconfig,
   type OperatorProcess,
 } from '../support/operator-process.js';
 
-const IRIS_DIR = join(REPO, 'examples', 'iris', 'data');
 const IRIS_SHA = '9cc1c345c71bcc9b486b74cbf6063fa66f4bb5e0f603a4b3c3471ec2e5e8e355';
-const MODEL_SHA = '9d824ae4eb7a6bfd61e8a857f9442f027d13ee9992b58182793b51b30e229f2e';
-const NS = 'default';
 
 describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   let cluster: TestCluster;
   let operator: OperatorProcess;
-  let api: ReturnType<typeof apiOf>;
+  let api: Api;
 
   beforeAll(async () => {
-    cluster = await startCluster({ crds: true });
-    api = apiOf(cluster.devcluster.url);
-    const kubeconfig = await writeKubeconfig(cluster);
+    let kubeconfig: string;
+    ({ cluster, api, kubeconfig } = await startFerryCluster());
     operator = await startOperator(kubeconfig, [
       '--claim',
-      `ferry-data=${IRIS_DIR}`,
+      `ferry-data=${IRIS_DATA}`,
       ...FAST_LEASE_FLAGS,
     ]);
   });
@@ -41,48 +57,27 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
     await cluster.stop();
   });
 
-  async function create(resource: string, object: object): Promise<void> {
-    await api.request('POST', `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/${resource}`, object);
-  }
-  /** Submits a TrainingJob on the iris Dataset; `spec` adds to or overrides the defaults. */
-  async function submitTrainingJob(
-    name: string,
-    spec: Record<string, unknown> = {},
-    labels: Record<string, string> = {},
-  ): Promise<void> {
-    await create('trainingjobs', {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'TrainingJob',
-      metadata: { name, labels },
-      spec: { datasetRef: { name: 'iris' }, model: 'iris', image: 'trainer:1', ...spec },
-    });
-  }
-  /** Waits for the Job the operator creates for TrainingJob `name`. */
-  const jobFor = (name: string) =>
-    eventually(
-      async () => getJob(api, NS, name).catch(() => undefined),
-      15_000,
-      `the Job of ${name}`,
-    );
   /** Waits until the object has condition `type`, and returns it. */
-  const conditionOf = (resource: typeof FerryResources.dataset, name: string, type: string) =>
+  const conditionOf = (resource: Resource, name: string, type: string) =>
     eventually(
       async () =>
-        (
-          await get<{ status?: { conditions?: Condition[] } }>(resource, name)
-        )?.status?.conditions?.find((condition) => condition.type === type),
+        findCondition(
+          await getFerry<{ status?: { conditions?: Condition[] } }>(cluster, resource, name),
+          type,
+        ),
       15_000,
       `condition ${type} of ${name}`,
     );
-  const get = <T>(resource: typeof FerryResources.dataset, name: string) =>
-    cluster.client.get<T & { metadata: object }>(resource, NS, name);
+  const get = <T>(resource: Resource, name: string) => getFerry<T>(cluster, resource, name);
+  const phaseOf = async (name: string) =>
+    (await get<TrainingJob>(FerryResources.trainingJob, name))?.status?.phase;
 
   it('reads a Dataset, pins its digest, and reports its shape', async () => {
-    await create('datasets', {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'Dataset',
-      metadata: { name: 'iris' },
-      spec: {
+    await createFerry(
+      api,
+      FerryResources.dataset,
+      { name: 'iris' },
+      {
         source: { uri: 'pvc://ferry-data/iris.csv', sha256: IRIS_SHA },
         schema: {
           features: [
@@ -96,14 +91,12 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
           },
         },
       },
-    });
-    const dataset = await eventually(
-      async () => {
-        const current = await get<Dataset>(FerryResources.dataset, 'iris');
-        return current?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
-          ? current
-          : undefined;
-      },
+    );
+    const dataset = await ferryWhen<Dataset>(
+      cluster,
+      FerryResources.dataset,
+      'iris',
+      (current) => findCondition(current, 'Ready')?.status === 'True',
       15_000,
       'the Dataset to be Ready',
     );
@@ -117,36 +110,34 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   });
 
   it('is not Ready with DigestMismatch when the pinned digest differs', async () => {
-    await create('datasets', {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'Dataset',
-      metadata: { name: 'iris-pinned-wrong' },
-      spec: { source: { uri: 'pvc://ferry-data/iris.csv', sha256: '0'.repeat(64) } },
-    });
+    await createFerry(
+      api,
+      FerryResources.dataset,
+      { name: 'iris-pinned-wrong' },
+      { source: { uri: 'pvc://ferry-data/iris.csv', sha256: '0'.repeat(64) } },
+    );
     const ready = await conditionOf(FerryResources.dataset, 'iris-pinned-wrong', 'Ready');
     expect(ready).toMatchObject({ status: 'False', reason: 'DigestMismatch' });
   });
 
   it('reports bad rows with their column and row', async () => {
-    await create('datasets', {
-      apiVersion: 'ml.ferry.dev/v1alpha1',
-      kind: 'Dataset',
-      metadata: { name: 'iris-bad-rows' },
-      spec: {
+    await createFerry(
+      api,
+      FerryResources.dataset,
+      { name: 'iris-bad-rows' },
+      {
         source: { uri: 'pvc://ferry-data/iris.csv' },
         schema: {
           features: [{ name: 'sepal_length', type: 'numeric' }],
           target: { name: 'species', type: 'categorical', values: ['setosa', 'versicolor'] },
         },
       },
-    });
-    const dataset = await eventually(
-      async () => {
-        const current = await get<Dataset>(FerryResources.dataset, 'iris-bad-rows');
-        return current?.status?.conditions?.some((c) => c.type === 'Ready') === true
-          ? current
-          : undefined;
-      },
+    );
+    const dataset = await ferryWhen<Dataset>(
+      cluster,
+      FerryResources.dataset,
+      'iris-bad-rows',
+      (current) => findCondition(current, 'Ready') !== undefined,
       15_000,
       'a Ready condition',
     );
@@ -158,7 +149,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       row: 101,
       message: '"virginica" is not one of setosa, versicolor',
     });
-    expect(dataset.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+    expect(findCondition(dataset, 'Ready')).toMatchObject({
       status: 'False',
       reason: 'ValidationFailed',
       message:
@@ -168,29 +159,24 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
 
   it('runs a TrainingJob as a Job and registers exactly one ModelVersion', async () => {
     await submitTrainingJob(
+      api,
       'iris-logreg',
       { hyperparameters: { C: 1 } },
       { 'ferry.dev/git-commit': 'c0ffee' },
     );
-    const job = await jobFor('iris-logreg');
+    const job = await jobOf(api, NS, 'iris-logreg');
     const trainingJob = await get<TrainingJob>(FerryResources.trainingJob, 'iris-logreg');
     expect(trainingJob?.metadata).toMatchObject({ finalizers: ['ml.ferry.dev/finalizer'] });
 
     // Play kubelet: the pod runs, then succeeds with the result in its termination message.
     await runPod(api, job, 'iris-logreg-abcde', { phase: 'Running' });
     await setJobStatus(api, job, { active: 1, startTime: new Date().toISOString() });
-    await eventually(
-      async () =>
-        (await get<TrainingJob>(FerryResources.trainingJob, 'iris-logreg'))?.status?.phase ===
-        'Running',
-      10_000,
-      'phase Running',
-    );
+    await trainingJobIn(cluster, 'iris-logreg', 'Running');
 
     const result = JSON.stringify({
       metrics: { accuracy: 0.9231 },
       artifact: 'model.onnx',
-      sha256: MODEL_SHA,
+      sha256: IRIS_V1_SHA,
     });
     await api.request('DELETE', `/api/v1/namespaces/${NS}/pods/iris-logreg-abcde`);
     await runPod(api, job, 'iris-logreg-fghij', { phase: 'Succeeded', message: result });
@@ -201,14 +187,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       conditions: [jobCondition('Complete')],
     });
 
-    const done = await eventually(
-      async () => {
-        const current = await get<TrainingJob>(FerryResources.trainingJob, 'iris-logreg');
-        return current?.status?.phase === 'Succeeded' ? current : undefined;
-      },
-      10_000,
-      'phase Succeeded',
-    );
+    const done = await trainingJobIn(cluster, 'iris-logreg', 'Succeeded');
     expect(done.status).toMatchObject({
       modelVersion: 'iris-logreg',
       metrics: { accuracy: 0.9231 },
@@ -216,7 +195,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
     const modelVersion = await get<ModelVersion>(FerryResources.modelVersion, 'iris-logreg');
     expect(modelVersion?.spec).toMatchObject({
       model: 'iris',
-      artifact: { uri: 'pvc://ferry-models/iris-logreg/model.onnx', sha256: MODEL_SHA },
+      artifact: { uri: 'pvc://ferry-models/iris-logreg/model.onnx', sha256: IRIS_V1_SHA },
       lineage: {
         dataset: { name: 'iris', digest: `sha256:${IRIS_SHA}` },
         trainingJob: 'iris-logreg',
@@ -256,39 +235,20 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
     await addNode(api, 'a100-1', { gpus: 4, product: 'A100' });
     await addNode(api, 't4-1', { gpus: 2, product: 'T4' });
     const tj = (name: string, gpus: number, priority: number, workers?: number, product = 'A100') =>
-      submitTrainingJob(name, {
+      submitTrainingJob(api, name, {
         priority,
         resources: { gpus, gpuProduct: product },
         ...(workers === undefined ? {} : { distributed: { workers } }),
       });
     await tj('small-low', 2, 0);
-    await eventually(
-      async () =>
-        (await get<TrainingJob>(FerryResources.trainingJob, 'small-low'))?.status?.phase ===
-        'Admitted',
-      10_000,
-      'small-low admitted',
-    );
+    await trainingJobIn(cluster, 'small-low', 'Admitted');
     await tj('gang', 2, 5, 2); // 4 GPUs in all: must wait for small-low
     await tj('later-low', 2, 0);
-    const gang = await eventually(
-      async () => {
-        const current = await get<TrainingJob>(FerryResources.trainingJob, 'gang');
-        return current?.status?.phase === 'Queued' ? current : undefined;
-      },
-      10_000,
-      'gang queued',
-    );
+    const gang = await trainingJobIn(cluster, 'gang', 'Queued');
     expect(gang.status?.message).toBe('waiting for 4 nvidia.com/gpu (A100): 2 of 4 free');
     // Another product's line is not blocked by the A100 queue.
     await tj('t4-job', 2, 0, undefined, 'T4');
-    await eventually(
-      async () =>
-        (await get<TrainingJob>(FerryResources.trainingJob, 't4-job'))?.status?.phase ===
-        'Admitted',
-      10_000,
-      't4-job admitted',
-    );
+    await trainingJobIn(cluster, 't4-job', 'Admitted');
     const later = await eventually(
       async () => (await get<TrainingJob>(FerryResources.trainingJob, 'later-low'))?.status,
       10_000,
@@ -309,21 +269,14 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
         ),
       ],
     });
-    await eventually(
-      async () =>
-        (await get<TrainingJob>(FerryResources.trainingJob, 'gang'))?.status?.phase === 'Admitted',
-      10_000,
-      'gang admitted',
-    );
+    await trainingJobIn(cluster, 'gang', 'Admitted');
     const gangJob = await getJob(api, NS, 'gang');
     expect(gangJob.spec).toMatchObject({
       completionMode: 'Indexed',
       completions: 2,
       parallelism: 2,
     });
-    expect((await get<TrainingJob>(FerryResources.trainingJob, 'later-low'))?.status?.phase).toBe(
-      'Queued',
-    );
+    expect(await phaseOf('later-low')).toBe('Queued');
     expect((await get<TrainingJob>(FerryResources.trainingJob, 'small-low'))?.status).toMatchObject(
       { phase: 'Failed' },
     );
@@ -369,19 +322,12 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   ])(
     'fails $name jobs with reason $reason and registers nothing',
     async ({ name, pod, job: status, reason }) => {
-      await submitTrainingJob(name);
-      const job = await jobFor(name);
+      await submitTrainingJob(api, name);
+      const job = await jobOf(api, NS, name);
       await runPod(api, job, `${name}-pod`, pod);
       await setJobStatus(api, job, status);
-      const failed = await eventually(
-        async () => {
-          const current = await get<TrainingJob>(FerryResources.trainingJob, name);
-          return current?.status?.phase === 'Failed' ? current : undefined;
-        },
-        10_000,
-        'phase Failed',
-      );
-      expect(failed.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      const failed = await trainingJobIn(cluster, name, 'Failed');
+      expect(findCondition(failed, 'Ready')).toMatchObject({
         status: 'False',
         reason,
       });
@@ -390,8 +336,8 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   );
 
   it('reports an image that cannot be pulled while the Job goes on', async () => {
-    await submitTrainingJob('bad-image', { image: 'no-such-image:1' });
-    const job = await jobFor('bad-image');
+    await submitTrainingJob(api, 'bad-image', { image: 'no-such-image:1' });
+    const job = await jobOf(api, NS, 'bad-image');
     await runPod(api, job, 'bad-image-pod', {
       phase: 'Pending',
       waitingReason: 'ImagePullBackOff',
@@ -403,16 +349,11 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
   });
 
   it('hands a job with spec.queue to Kueue: labelled and suspended, Queued until unsuspended', async () => {
-    await submitTrainingJob('kueued', { queue: 'team-a', resources: { gpus: 64 } });
-    const job = await jobFor('kueued');
+    await submitTrainingJob(api, 'kueued', { queue: 'team-a', resources: { gpus: 64 } });
+    const job = await jobOf(api, NS, 'kueued');
     expect(job.metadata.labels).toMatchObject({ 'kueue.x-k8s.io/queue-name': 'team-a' });
     expect((job.spec as { suspend?: boolean }).suspend).toBe(true);
-    await eventually(
-      async () =>
-        (await get<TrainingJob>(FerryResources.trainingJob, 'kueued'))?.status?.phase === 'Queued',
-      10_000,
-      'Queued',
-    );
+    await trainingJobIn(cluster, 'kueued', 'Queued');
     // Kueue admits the workload by unsuspending the Job.
     await api.request(
       'PATCH',
@@ -420,13 +361,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       { spec: { suspend: false } },
       'application/merge-patch+json',
     );
-    await eventually(
-      async () =>
-        (await get<TrainingJob>(FerryResources.trainingJob, 'kueued'))?.status?.phase ===
-        'Admitted',
-      10_000,
-      'Admitted',
-    );
+    await trainingJobIn(cluster, 'kueued', 'Admitted');
   });
 
   it('serves health, readiness and Prometheus metrics', async () => {
@@ -458,10 +393,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
 
   it('stops cleanly on SIGTERM and releases its lease', async () => {
     expect(await operator.stop('SIGTERM')).toBe(0);
-    const lease = (await api.request(
-      'GET',
-      `/apis/coordination.k8s.io/v1/namespaces/default/leases/ferry-operator`,
-    )) as { spec: { holderIdentity?: string } };
+    const lease = await operatorLease(api);
     expect(lease.spec.holderIdentity ?? '').toBe('');
   });
 });

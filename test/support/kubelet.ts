@@ -2,8 +2,9 @@
  * Plays kubelet and the Job controller, as kwok does: writes Node, Pod and Job status
  * through the API server, so controllers see what a real cluster would show them.
  */
+import { eventually } from './cluster.js';
 
-interface Api {
+export interface Api {
   request: (method: string, path: string, body?: unknown, contentType?: string) => Promise<unknown>;
 }
 
@@ -70,6 +71,20 @@ export async function getJob(api: Api, namespace: string, name: string): Promise
     'GET',
     `/apis/batch/v1/namespaces/${namespace}/jobs/${name}`,
   )) as JobJson;
+}
+
+/** Waits for the Job `name`, as the operator creates it, and returns it. */
+export function jobOf(
+  api: Api,
+  namespace: string,
+  name: string,
+  timeoutMs = 15_000,
+): Promise<JobJson> {
+  return eventually(
+    async () => getJob(api, namespace, name).catch(() => undefined),
+    timeoutMs,
+    `the Job ${name}`,
+  );
 }
 
 type PodOutcome =
@@ -192,4 +207,15 @@ export function jobCondition(
     ...(reason === undefined ? {} : { reason }),
     ...(message === undefined ? {} : { message }),
   };
+}
+
+/** Runs one Pod of the Job to success with `message` as its result, and marks the Job Complete. */
+export async function succeedJob(
+  api: Api,
+  job: JobJson,
+  podName: string,
+  message: string,
+): Promise<void> {
+  await runPod(api, job, podName, { phase: 'Succeeded', message });
+  await setJobStatus(api, job, { succeeded: 1, conditions: [jobCondition('Complete')] });
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVE_PORT } from '../../operator/src/controllers/inference-service/workloads.js';
 import { REPO } from './cluster.js';
 
 interface PodJson {
@@ -85,7 +86,7 @@ export function startTraffic(
     const version = pod.metadata.labels?.['ferry.dev/model-version'] ?? 'unknown';
     try {
       const response = await fetch(
-        `http://${pod.status?.podIP ?? ''}:8080/v2/models/${options.model}/infer`,
+        `http://${pod.status?.podIP ?? ''}:${String(SERVE_PORT)}/v2/models/${options.model}/infer`,
         {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -51,6 +51,16 @@ function service(name: string, status: NonNullable<InferenceService['status']>):
   };
 }
 
+/** A service that rolled iris-v2 back and serves iris-v1. */
+const ROLLED_BACK = service('iris', {
+  stableVersion: 'iris-v1',
+  lastRollback: {
+    version: 'iris-v2',
+    reason: 'ErrorRateExceeded',
+    message: 'error rate 0.20 > 0.01',
+  },
+});
+
 const condition = (status: ModelVersionStatus, type: string) =>
   status.conditions?.find((c) => c.type === type);
 
@@ -230,16 +240,7 @@ describe('planModelVersion', () => {
     },
     {
       name: 'Rejected once a service rolled it back',
-      services: [
-        service('iris', {
-          stableVersion: 'iris-v1',
-          lastRollback: {
-            version: 'iris-v2',
-            reason: 'ErrorRateExceeded',
-            message: 'error rate 0.20 > 0.01',
-          },
-        }),
-      ],
+      services: [ROLLED_BACK],
       stage: 'Rejected',
     },
     {
@@ -270,16 +271,7 @@ describe('planModelVersion', () => {
     const status = planModelVersion({
       modelVersion: modelVersion(),
       artifact: VERIFIED,
-      services: [
-        service('iris', {
-          stableVersion: 'iris-v1',
-          lastRollback: {
-            version: 'iris-v2',
-            reason: 'ErrorRateExceeded',
-            message: 'error rate 0.20 > 0.01',
-          },
-        }),
-      ],
+      services: [ROLLED_BACK],
       nowMs: NOW,
     });
     expect(condition(status, 'Rejected')).toMatchObject({
