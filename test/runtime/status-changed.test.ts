@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusChanged } from '../../operator/src/runtime/status-changed.js';
+import { jsonContains, statusChanged } from '../../operator/src/runtime/status-changed.js';
 
 describe('statusChanged', () => {
   const cases: [string, unknown, unknown, boolean][] = [
@@ -63,5 +63,22 @@ describe('statusChanged', () => {
     const date = new Date(0);
     expect(statusChanged(date, date)).toBe(false);
     expect(statusChanged(new Date(0), new Date(0))).toBe(true);
+  });
+});
+
+describe('jsonContains', () => {
+  it.each<[string, unknown, unknown, boolean]>([
+    ['equal primitives', 'a', 'a', true],
+    ['different primitives', 1, 2, false],
+    ['fields the server added', { a: 1, b: 2, status: {} }, { a: 1 }, true],
+    ['a desired field missing', { a: 1 }, { a: 1, b: 2 }, false],
+    ['a desired field changed', { a: { b: 1, c: 2 } }, { a: { b: 3 } }, false],
+    ['arrays element by element', [{ a: 1, x: 9 }, { b: 2 }], [{ a: 1 }, { b: 2 }], true],
+    ['an array of another length', [{ a: 1 }, { b: 2 }], [{ a: 1 }], false],
+    ['array order', [1, 2], [2, 1], false],
+    ['undefined desired fields ignored', { a: 1 }, { a: 1, b: undefined }, true],
+    ['an object where an array is desired', { 0: 1 }, [1], false],
+  ])('%s', (_, actual, desired, expected) => {
+    expect(jsonContains(actual, desired)).toBe(expected);
   });
 });

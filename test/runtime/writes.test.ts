@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventRecorder } from '../../operator/src/runtime/events.js';
 import { withFinalizer } from '../../operator/src/runtime/finalizer.js';
 import { ManualClock } from '../../operator/src/runtime/manual-clock.js';
-import type { Resource } from '../../operator/src/runtime/resource.js';
-import { applyStatusIfChanged } from '../../operator/src/runtime/status.js';
+import { BuiltinResources, type Resource } from '../../operator/src/runtime/resource.js';
+import { applyIfChanged, applyStatusIfChanged } from '../../operator/src/runtime/status.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 
 const DATASETS: Resource = {
@@ -15,6 +15,7 @@ const DATASETS: Resource = {
   namespaced: true,
 };
 type Dataset = KubernetesObject & { status?: Record<string, unknown> };
+const HASH = 'ferry.dev/applied-hash';
 
 describe('status, finalizers and events against a devcluster', () => {
   let cluster: TestCluster;
@@ -71,6 +72,50 @@ describe('status, finalizers and events against a devcluster', () => {
       'ferry-operator',
     );
     expect((await read('status'))?.status).toEqual({ rows: 4 });
+  });
+
+  it('applies an owned object only when its cached copy lacks what is desired', async () => {
+    const deployment = (replicas: number, labels: Record<string, string>) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'owned', namespace: 'default', labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: 'owned' } },
+        template: {
+          metadata: { labels: { app: 'owned' } },
+          spec: { containers: [{ name: 'c', image: 'ferry' }] },
+        },
+      },
+    });
+    const current = () =>
+      cluster.client.get<KubernetesObject & { spec?: { replicas?: number } }>(
+        BuiltinResources.deployment,
+        'default',
+        'owned',
+      );
+    const apply = async (desired: ReturnType<typeof deployment>) =>
+      applyIfChanged(cluster.client, desired, await current(), 'ferry-operator', HASH);
+
+    expect(await apply(deployment(2, { tier: 'a', track: 'x' }))).toBe(true);
+    const first = await current();
+    expect(await apply(deployment(2, { tier: 'a', track: 'x' }))).toBe(false);
+    expect((await current())?.metadata?.resourceVersion).toBe(first?.metadata?.resourceVersion);
+
+    // A label no longer desired is removed, as server-side apply does for dropped fields.
+    expect(await apply(deployment(2, { tier: 'a' }))).toBe(true);
+    expect((await current())?.metadata?.labels).toEqual({ tier: 'a' });
+
+    // A field someone else changed is set back.
+    await cluster.client.mergePatch(
+      BuiltinResources.deployment,
+      'default',
+      'owned',
+      { spec: { replicas: 5 } },
+      'someone-else',
+    );
+    expect(await apply(deployment(2, { tier: 'a' }))).toBe(true);
+    expect((await current())?.spec?.replicas).toBe(2);
   });
 
   it('adds the finalizer before apply, and removes it only after cleanup succeeded', async () => {

@@ -22,6 +22,8 @@ export const Labels = {
   model: 'ferry.dev/model',
   track: 'ferry.dev/track',
   retry: 'ferry.dev/retry',
+  /** On objects the operator applies: the sha256 of what it applied last. */
+  appliedHash: 'ferry.dev/applied-hash',
 } as const;
 
 /**

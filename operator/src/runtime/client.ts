@@ -101,7 +101,7 @@ export function toWire<T>(value: T): T {
 export interface ObjectLike {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string };
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
 }
 
 interface ObjectRef {

@@ -31,6 +31,29 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return aKeys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
 }
 
+/**
+ * Whether `actual` holds every field `desired` sets, with the same values (by
+ * {@link jsonEqual}'s rules): objects may have more keys, arrays must have the same length
+ * and hold their desired elements in order. What an API server adds (defaults, status,
+ * metadata it owns) does not count as a difference.
+ */
+export function jsonContains(actual: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired)) {
+    return (
+      Array.isArray(actual) &&
+      actual.length === desired.length &&
+      desired.every((item: unknown, i) => jsonContains(actual[i], item))
+    );
+  }
+  if (isPlainObject(desired)) {
+    return (
+      isPlainObject(actual) &&
+      definedKeys(desired).every((key) => jsonContains(actual[key], desired[key]))
+    );
+  }
+  return jsonEqual(actual, desired);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto: unknown = Object.getPrototypeOf(value);

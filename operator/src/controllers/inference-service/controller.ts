@@ -10,7 +10,7 @@
  * operator that restarts mid-rollout resumes where the last one was.
  */
 
-import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
   canaryAnalysis,
   Labels,
@@ -29,7 +29,7 @@ import {
 import type { Logger } from '../../runtime/logger.js';
 import type { ReconcileResult } from '../../runtime/requeue.js';
 import { BuiltinResources } from '../../runtime/resource.js';
-import { applyStatusIfChanged } from '../../runtime/status.js';
+import { applyIfChanged, applyStatusIfChanged } from '../../runtime/status.js';
 import type { ControllerContext } from '../context.js';
 import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
@@ -75,8 +75,8 @@ const ServingPods: Selection = {
   },
 };
 
-/** The Deployments Ferry made for InferenceServices. */
-const ServingDeployments: Selection = { labelSelector: INFERENCE_SERVICE_LABEL };
+/** The Deployments and Services Ferry made for InferenceServices. */
+const ServingObjects: Selection = { labelSelector: INFERENCE_SERVICE_LABEL };
 
 export function inferenceServiceController(
   context: ControllerContext,
@@ -85,11 +85,9 @@ export function inferenceServiceController(
   const { manager, client, clock, recorder, fieldManager } = context;
   const services = manager.informer<Stored<InferenceService>>(FerryResources.inferenceService);
   const modelVersions = manager.informer<Stored<ModelVersion>>(FerryResources.modelVersion);
-  const deployments = manager.informer<V1Deployment>(
-    BuiltinResources.deployment,
-    ServingDeployments,
-  );
+  const deployments = manager.informer<V1Deployment>(BuiltinResources.deployment, ServingObjects);
   const pods = manager.informer<V1Pod>(BuiltinResources.pod, ServingPods);
+  const kubeServices = manager.informer<V1Service>(BuiltinResources.service, ServingObjects);
 
   function podsOf(service: InferenceService, track: Track): V1Pod[] {
     return pods
@@ -138,9 +136,18 @@ export function inferenceServiceController(
     return verdict;
   }
 
+  /** Applies `object` unless its cached copy already holds it (HTTPRoutes are not cached). */
   async function applyObject(object: WorkloadObject): Promise<void> {
+    const namespace = object.metadata?.namespace ?? 'default';
+    const name = object.metadata?.name ?? '';
+    const current =
+      object.kind === 'Deployment'
+        ? deployments.get(namespace, name)
+        : object.kind === 'Service'
+          ? kubeServices.get(namespace, name)
+          : undefined;
     try {
-      await client.apply(object, fieldManager);
+      await applyIfChanged(client, object, current, fieldManager, Labels.appliedHash);
     } catch (error) {
       const what = `${object.kind ?? 'object'} ${object.metadata?.name ?? ''}`;
       throw new Error(`applying ${what}: ${apiErrorMessage(error)}`, { cause: error });
@@ -232,7 +239,7 @@ export function inferenceServiceController(
     watches: [
       {
         resource: BuiltinResources.deployment,
-        selection: ServingDeployments,
+        selection: ServingObjects,
         keys: ownerKeys('InferenceService'),
       },
       {
