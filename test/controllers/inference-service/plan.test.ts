@@ -402,7 +402,7 @@ describe('planInferenceService: a canary that ends badly', () => {
       name: 'is not tried again, and its Deployment still goes, after a rollback',
       svc: service('iris-v2', ROLLED_BACK),
       verdict: undefined,
-      degraded: 'True RolledBack',
+      degraded: 'True ErrorRateExceeded',
       message: 'iris-v2 was rolled back (ErrorRateExceeded: error rate 0.200 (max 0.01))',
       history: undefined,
     },

@@ -166,6 +166,7 @@ describe('planRollout', () => {
     };
     const same = plan(service('v2', rolledBack, {}, 'a'));
     expect(same.status.canaryVersion).toBeUndefined();
+    expect(same.degraded?.reason).toBe('ErrorRateExceeded');
     expect(same.degraded?.message).toBe(
       'v2 was rolled back (ErrorRateExceeded: error rate 0.200); change the ferry.dev/retry annotation to try it again',
     );

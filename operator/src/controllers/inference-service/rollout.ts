@@ -197,8 +197,9 @@ export function planRollout(observed: RolloutObserved): RolloutPlan {
   if (rollback?.version === desired && (rollback.retry ?? '') === retry) {
     return {
       status: previous,
+      // The reason stays the analysis's own, as it was on the rollback itself.
       degraded: {
-        reason: 'RolledBack',
+        reason: rollback.reason ?? 'RolledBack',
         message: `${desired} was rolled back (${rollback.reason ?? 'analysis failed'}: ${rollback.message ?? ''}); change the ${Labels.retry} annotation to try it again`,
       },
     };
