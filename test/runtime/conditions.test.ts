@@ -2,9 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Condition } from '../../operator/src/api/common.js';
 import {
   getCondition,
-  isFalse,
-  isTrue,
-  removeCondition,
   setCondition,
   type ConditionInput,
 } from '../../operator/src/runtime/conditions.js';
@@ -123,31 +120,11 @@ describe('setCondition', () => {
   });
 });
 
-describe('getCondition / isTrue / isFalse / removeCondition', () => {
+describe('getCondition', () => {
   const list = [cond('Ready', 'True'), cond('Stalled', 'False'), cond('Reconciling', 'Unknown')];
-  it.each([
-    ['Ready', true, false],
-    ['Stalled', false, true],
-    ['Reconciling', false, false],
-    ['Missing', false, false],
-  ])('%s: isTrue=%s isFalse=%s', (type, expectTrue, expectFalse) => {
-    expect(isTrue(list, type)).toBe(expectTrue);
-    expect(isFalse(list, type)).toBe(expectFalse);
-  });
-
   it('gets by type, and handles an absent list', () => {
     expect(getCondition(list, 'Stalled')).toEqual(cond('Stalled', 'False'));
+    expect(getCondition(list, 'Missing')).toBeUndefined();
     expect(getCondition(undefined, 'Ready')).toBeUndefined();
-    expect(isTrue(undefined, 'Ready')).toBe(false);
-  });
-
-  it('removes by type without touching the input', () => {
-    expect(removeCondition(list, 'Stalled')).toEqual([
-      cond('Ready', 'True'),
-      cond('Reconciling', 'Unknown'),
-    ]);
-    expect(removeCondition(list, 'Missing')).toEqual(list);
-    expect(removeCondition(undefined, 'Ready')).toEqual([]);
-    expect(list).toHaveLength(3);
   });
 });

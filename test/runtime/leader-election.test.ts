@@ -30,6 +30,7 @@ describe('LeaderElector against a devcluster', () => {
     options: { client?: KubeClient; leaseDurationMs?: number; renewDeadlineMs?: number } = {},
   ): LeaderElector {
     return new LeaderElector({
+      fieldManager: 'test',
       client: options.client ?? cluster.client,
       namespace: 'default',
       name,

@@ -184,6 +184,7 @@ describe('status, finalizers and events against a devcluster', () => {
     const object = await dataset('eventful');
     const clock = new ManualClock(Date.parse('2026-11-22T10:00:00Z'));
     const recorder = new EventRecorder(cluster.client, {
+      fieldManager: 'test',
       controller: 'ml.ferry.dev/operator',
       instance: 'test',
       clock,
@@ -220,7 +221,11 @@ describe('status, finalizers and events against a devcluster', () => {
   });
 
   it('never throws when an event cannot be recorded', async () => {
-    const recorder = new EventRecorder(cluster.client, { controller: 'c', instance: 'i' });
+    const recorder = new EventRecorder(cluster.client, {
+      fieldManager: 'test',
+      controller: 'c',
+      instance: 'i',
+    });
     cluster.devcluster.failNextRequests(1);
     await expect(
       recorder.record(

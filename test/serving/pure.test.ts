@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { holdFor, planBatch, type Queued } from '../../operator/src/serving/batch-plan.js';
 import { datatypeOfOrt, jsonElements } from '../../operator/src/serving/datatype.js';
 import { routeOf } from '../../operator/src/serving/http/routes.js';
-import { Reservoir } from '../../operator/src/serving/reservoir.js';
+import { ReservoirSlots } from '../../operator/src/serving/reservoir-slots.js';
 import { signatureOf } from '../../operator/src/serving/signature.js';
 import { concatData, elementCount, sliceRows } from '../../operator/src/serving/tensor.js';
 
@@ -140,10 +140,10 @@ describe('routeOf', () => {
   });
 });
 
-describe('Reservoir', () => {
+describe('ReservoirSlots', () => {
   it('keeps the first rows until full, then replaces uniformly', () => {
     const draws = [0.1, 0.9, 0.5];
-    const reservoir = new Reservoir(2, () => draws.shift() ?? 0);
+    const reservoir = new ReservoirSlots(2, () => draws.shift() ?? 0);
     expect([reservoir.offer(), reservoir.offer()]).toEqual([0, 1]);
     // Row 3: floor(0.1 * 3) = 0 < 2, replaces slot 0; row 4: floor(0.9 * 4) = 3, dropped;
     // row 5: floor(0.5 * 5) = 2, dropped.
@@ -160,7 +160,7 @@ describe('Reservoir', () => {
     const random = (): number => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
     const kept = new Array<number>(100).fill(0);
     for (let trial = 0; trial < 2000; trial++) {
-      const reservoir = new Reservoir(10, random);
+      const reservoir = new ReservoirSlots(10, random);
       const slots = new Array<number>(10);
       for (let row = 0; row < 100; row++) {
         const slot = reservoir.offer();

@@ -1,4 +1,7 @@
-/** Ferry's API group, version, and the names every part of the system shares (DESIGN.md §2). */
+/** Ferry's API group, version, and the names every part of the system shares (docs/architecture.md, "Names"). */
+
+/** The product: npm package, CLI binary and the name in every user-facing string. */
+export const PRODUCT = 'ferry';
 
 export const GROUP = 'ml.ferry.dev';
 export const VERSION = 'v1alpha1';
@@ -25,6 +28,9 @@ export const Labels = {
   /** On objects the operator applies: the sha256 of what it applied last. */
   appliedHash: 'ferry.dev/applied-hash',
 } as const;
+
+/** Kubernetes' recommended label naming the tool that manages an object, and Ferry's value. */
+export const AppManagedBy = { label: 'app.kubernetes.io/managed-by', ferry: 'ferry' } as const;
 
 /**
  * The repository of Ferry's own image, which runs the `ferry` CLI (`ferry serve` in model

@@ -39,8 +39,52 @@ export interface WatchEvent<T> {
   object: T;
 }
 
+/**
+ * A failed API call, as the operator reports it: what was attempted on which object, the
+ * HTTP status, the Status `reason` (`Invalid`, `Forbidden`, `NotFound`, …) and the API
+ * server's own message. Its `message` never carries response headers or credentials.
+ */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    /** What was attempted, such as `apply Deployment default/iris-stable`. */
+    readonly action: string,
+    /** HTTP status; undefined for network failures. */
+    readonly code: number | undefined,
+    /** The Status body's CamelCase reason, or one derived from the code. */
+    readonly reason: string,
+    /** The API server's words, or the network error's message. */
+    readonly apiMessage: string,
+    /** The object the call addressed; undefined for collection calls. */
+    readonly target: ObjectTarget | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(`${action}: ${apiMessage}`, options);
+  }
+}
+
+/** The Status reasons of apimachinery's `metav1.StatusReason`, by HTTP status. */
+const REASON_BY_CODE: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  410: 'Expired',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
 /** The HTTP status of a failed API call, or undefined for network errors. */
 export function apiStatusCode(error: unknown): number | undefined {
+  if (error instanceof ApiError) return error.code;
   if (error instanceof ApiException) return error.code;
   if (typeof error === 'object' && error !== null && 'statusCode' in error) {
     const code = error.statusCode;
@@ -57,20 +101,41 @@ export function isConflict(error: unknown): boolean {
   return apiStatusCode(error) === 409;
 }
 
-/** The Status message of a failed API call, without the response headers client-node adds. */
-export function apiErrorMessage(error: unknown): string {
+/** The Status `reason` and `message` of a failed call, without the headers client-node adds. */
+function statusOf(error: unknown): { code: number | undefined; reason: string; message: string } {
+  if (error instanceof ApiError)
+    return { code: error.code, reason: error.reason, message: error.apiMessage };
   if (error instanceof ApiException) {
+    const code = error.code;
     const body: unknown = error.body;
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const fallback = REASON_BY_CODE[code] ?? 'Unknown';
     try {
-      const status = JSON.parse(text) as { message?: unknown };
-      if (typeof status.message === 'string') return `${error.code}: ${status.message}`;
+      const parsed: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+      if (typeof parsed === 'object' && parsed !== null) {
+        const status = parsed as { reason?: unknown; message?: unknown };
+        return {
+          code,
+          reason:
+            typeof status.reason === 'string' && status.reason !== '' ? status.reason : fallback,
+          message: typeof status.message === 'string' ? status.message : `HTTP ${code}`,
+        };
+      }
     } catch {
       // not a Status body
     }
-    return `HTTP ${error.code}`;
+    return { code, reason: fallback, message: `HTTP ${code}` };
   }
-  return error instanceof Error ? error.message : String(error);
+  return {
+    code: apiStatusCode(error),
+    reason: 'ConnectionFailed',
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+/** The Status message of a failed API call, without the response headers client-node adds. */
+export function apiErrorMessage(error: unknown): string {
+  const { code, message } = statusOf(error);
+  return code === undefined ? message : `${code}: ${message}`;
 }
 
 /**
@@ -104,6 +169,14 @@ export interface ObjectLike {
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
 }
 
+function targetOf(object: ObjectLike): ObjectTarget {
+  return {
+    kind: object.kind,
+    namespace: object.metadata?.namespace,
+    name: object.metadata?.name ?? '',
+  };
+}
+
 interface ObjectRef {
   resource: Resource;
   namespace: string | undefined;
@@ -129,6 +202,40 @@ function header(ref: ObjectRef): ObjectHeader {
   };
 }
 
+/** The object an API call addressed. */
+export interface ObjectTarget {
+  kind: string | undefined;
+  namespace: string | undefined;
+  name: string;
+}
+
+/** `Deployment default/iris-stable`, `Namespace ml`: how an action names its object. */
+function describeTarget({ kind, namespace, name }: ObjectTarget): string {
+  return `${kind ?? 'object'} ${namespace === undefined ? name : `${namespace}/${name}`}`;
+}
+
+/**
+ * Runs one API call; a failure is rethrown as an `ApiError` that names `action`, so every
+ * error a controller sees says what it tried, on which object, and what the server said.
+ */
+async function attempt<T>(
+  verb: string,
+  target: ObjectTarget | string,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    const status = statusOf(error);
+    const object = typeof target === 'string' ? undefined : target;
+    const action = `${verb} ${typeof target === 'string' ? target : describeTarget(target)}`;
+    throw new ApiError(action, status.code, status.reason, status.message, object, {
+      cause: error,
+    });
+  }
+}
+
 export class KubeClient {
   private readonly objects: KubernetesObjectApi;
   private readonly customObjects: CustomObjectsApi;
@@ -144,15 +251,18 @@ export class KubeClient {
     resource: Resource,
     options: ListOptions = {},
   ): Promise<{ items: T[]; resourceVersion: string }> {
-    const list = await this.objects.list(
-      apiVersionOf(resource),
-      resource.kind,
-      resource.namespaced ? options.namespace : undefined,
-      undefined,
-      undefined,
-      undefined,
-      options.fieldSelector,
-      options.labelSelector,
+    const namespace = resource.namespaced ? options.namespace : undefined;
+    const list = await attempt('list', resource.plural, () =>
+      this.objects.list(
+        apiVersionOf(resource),
+        resource.kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        options.fieldSelector,
+        options.labelSelector,
+      ),
     );
     // Items of a list carry no apiVersion/kind on the wire; restore them.
     const items = list.items.map(
@@ -168,8 +278,10 @@ export class KubeClient {
     name: string,
   ): Promise<T | undefined> {
     try {
-      const object: KubernetesObject = await this.objects.read(
-        header({ resource, namespace, name }),
+      const object: KubernetesObject = await attempt(
+        'get',
+        { kind: resource.kind, namespace, name },
+        () => this.objects.read(header({ resource, namespace, name })),
       );
       return toWire(object) as T;
     } catch (error) {
@@ -180,7 +292,10 @@ export class KubeClient {
 
   async create<T extends ObjectLike>(object: T, fieldManager: string): Promise<T> {
     const body = object as KubernetesObject;
-    return toWire((await this.objects.create(body, undefined, undefined, fieldManager)) as T);
+    const created = await attempt('create', targetOf(object), () =>
+      this.objects.create(body, undefined, undefined, fieldManager),
+    );
+    return toWire(created as T);
   }
 
   /**
@@ -201,8 +316,8 @@ export class KubeClient {
       ...base,
       metadata: { ...patchMetadata, ...base.metadata },
     };
-    return toWire(
-      await this.objects.patch(
+    const patched = await attempt('patch', { kind: resource.kind, namespace, name }, () =>
+      this.objects.patch(
         body,
         undefined,
         undefined,
@@ -211,6 +326,7 @@ export class KubeClient {
         PatchStrategy.MergePatch,
       ),
     );
+    return toWire(patched);
   }
 
   /**
@@ -219,18 +335,23 @@ export class KubeClient {
    */
   async replace<T extends ObjectLike>(object: T, fieldManager: string): Promise<T> {
     const body = object as KubernetesObject;
-    return toWire((await this.objects.replace(body, undefined, undefined, fieldManager)) as T);
+    const replaced = await attempt('replace', targetOf(object), () =>
+      this.objects.replace(body, undefined, undefined, fieldManager),
+    );
+    return toWire(replaced as T);
   }
 
   /** Server-side apply of the fields in `object`, owned by `fieldManager`. */
   async apply<T extends ObjectLike>(object: T, fieldManager: string, force = true): Promise<T> {
-    const applied = await this.objects.patch(
-      object,
-      undefined,
-      undefined,
-      fieldManager,
-      force,
-      PatchStrategy.ServerSideApply,
+    const applied = await attempt('apply', targetOf(object), () =>
+      this.objects.patch(
+        object,
+        undefined,
+        undefined,
+        fieldManager,
+        force,
+        PatchStrategy.ServerSideApply,
+      ),
     );
     return toWire(applied);
   }
@@ -247,18 +368,23 @@ export class KubeClient {
     fieldManager: string,
   ): Promise<T> {
     const body = { ...header({ resource, namespace, name }), status };
-    const result: unknown = await this.customObjects.patchNamespacedCustomObjectStatus(
-      {
-        group: resource.group,
-        version: resource.version,
-        namespace,
-        plural: resource.plural,
-        name,
-        body,
-        fieldManager,
-        force: true,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    const result: unknown = await attempt(
+      'write the status of',
+      { kind: resource.kind, namespace, name },
+      () =>
+        this.customObjects.patchNamespacedCustomObjectStatus(
+          {
+            group: resource.group,
+            version: resource.version,
+            namespace,
+            plural: resource.plural,
+            name,
+            body,
+            fieldManager,
+            force: true,
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+        ),
     );
     return toWire(result) as T;
   }
@@ -271,13 +397,15 @@ export class KubeClient {
     propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background',
   ): Promise<boolean> {
     try {
-      await this.objects.delete(
-        header({ resource, namespace, name }),
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        propagationPolicy,
+      await attempt('delete', { kind: resource.kind, namespace, name }, () =>
+        this.objects.delete(
+          header({ resource, namespace, name }),
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          propagationPolicy,
+        ),
       );
       return true;
     } catch (error) {

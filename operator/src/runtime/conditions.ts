@@ -23,14 +23,6 @@ export function getCondition(conditions: Conditions, type: string): Condition | 
   return conditions?.find((condition) => condition.type === type);
 }
 
-export function isTrue(conditions: Conditions, type: string): boolean {
-  return getCondition(conditions, type)?.status === 'True';
-}
-
-export function isFalse(conditions: Conditions, type: string): boolean {
-  return getCondition(conditions, type)?.status === 'False';
-}
-
 /**
  * Sets condition `input.type` (as apimachinery's `meta.SetStatusCondition`):
  * - absent: appended, with `lastTransitionTime` = `nowMs`;
@@ -64,9 +56,4 @@ export function setCondition(
   };
   if (index < 0) return [...list, next];
   return list.map((condition, i) => (i === index ? next : condition));
-}
-
-/** Removes condition `type`, if present. */
-export function removeCondition(conditions: Conditions, type: string): Condition[] {
-  return (conditions ?? []).filter((condition) => condition.type !== type);
 }

@@ -7,8 +7,11 @@
  * |-----------------|----------------------------------------------|---------------------------|
  * | `StalledError`  | only a change by the user can fix it         | forget, no retry          |
  * | `WaitingError`  | an expected wait for something outside Ferry | forget, requeue after     |
+ * | `ApiError` 400, 403 or 422 | the API server refused the write as asked: a stalled error | forget, no retry |
  * | anything else   | transient failure                            | rate-limited backoff      |
  */
+
+import { ApiError } from './client.js';
 
 /** Options shared by the error kinds: a CamelCase `reason` for conditions, and a cause. */
 export interface ReconcileErrorOptions {
@@ -51,14 +54,65 @@ export class WaitingError extends Error {
 }
 
 /**
+ * HTTP statuses that only a change by the user can fix: a malformed or invalid object
+ * (400, 422) or a write the caller may not make (403, which is also how quotas answer).
+ * Conflicts, missing kinds, throttling and server errors pass by themselves.
+ */
+const STALLING_CODES: ReadonlySet<number> = new Set([400, 403, 422]);
+
+/**
  * The first `StalledError` or `WaitingError` found walking `error` and its `cause` chain
- * (outermost first), like Go's `errors.As`; `undefined` means the error is transient.
+ * (outermost first), like Go's `errors.As`; an `ApiError` with a stalling status counts as
+ * a `StalledError` with the API's reason. `undefined` means the error is transient.
  * Cycles in the chain are tolerated.
  */
 export function classifyError(error: unknown): StalledError | WaitingError | undefined {
   const seen = new Set<unknown>();
   for (let current = error; current instanceof Error && !seen.has(current);) {
     if (current instanceof StalledError || current instanceof WaitingError) return current;
+    if (
+      current instanceof ApiError &&
+      current.code !== undefined &&
+      STALLING_CODES.has(current.code)
+    )
+      return new StalledError(current.message, { reason: current.reason, cause: current });
+    seen.add(current);
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** How a failed reconcile shows in conditions: the error's kind, reason and message. */
+export interface ErrorSummary {
+  kind: 'stalled' | 'waiting' | 'transient';
+  /** CamelCase condition reason. */
+  reason: string;
+  message: string;
+}
+
+/**
+ * The one reading of an error for conditions, agreeing with `classifyError` on its kind.
+ * A transient `ApiError` keeps the API's reason (`Conflict`, `NotFound`, …); any other
+ * transient error reads `ReconcileError`.
+ */
+export function summarizeError(error: unknown): ErrorSummary {
+  const classified = classifyError(error);
+  if (classified instanceof StalledError)
+    return { kind: 'stalled', reason: classified.reason, message: classified.message };
+  if (classified instanceof WaitingError)
+    return { kind: 'waiting', reason: classified.reason, message: classified.message };
+  const api = findApiError(error);
+  return {
+    kind: 'transient',
+    reason: api?.reason ?? 'ReconcileError',
+    message: errorMessage(api ?? error),
+  };
+}
+
+function findApiError(error: unknown): ApiError | undefined {
+  const seen = new Set<unknown>();
+  for (let current = error; current instanceof Error && !seen.has(current);) {
+    if (current instanceof ApiError) return current;
     seen.add(current);
     current = current.cause;
   }

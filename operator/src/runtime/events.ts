@@ -34,7 +34,8 @@ export interface EventRecorderOptions {
   clock?: Clock;
   log?: Logger;
   seriesWindowMs?: number;
-  fieldManager?: string;
+  /** Field manager of the Events it writes. */
+  fieldManager: string;
 }
 
 interface Series {
@@ -65,7 +66,7 @@ export class EventRecorder {
       '\u0000',
     );
     const now = this.clock.now();
-    const manager = this.options.fieldManager ?? 'ferry-operator';
+    const manager = this.options.fieldManager;
     try {
       const existing = this.series.get(key);
       if (

@@ -29,7 +29,7 @@ export interface LeaderElectionOptions {
   retryPeriodMs?: number;
   clock?: Clock;
   log?: Logger;
-  fieldManager?: string;
+  fieldManager: string;
 }
 
 interface LeaseObject extends KubernetesObject {
@@ -122,7 +122,7 @@ export class LeaderElector {
   /** One attempt; true when this candidate holds the Lease afterwards. */
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { client, namespace, name, identity } = this.options;
-    const manager = this.options.fieldManager ?? 'ferry-operator';
+    const manager = this.options.fieldManager;
     const now = this.clock.now();
     const desired = {
       holderIdentity: identity,
@@ -205,7 +205,7 @@ export class LeaderElector {
           ...lease,
           spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now },
         },
-        this.options.fieldManager ?? 'ferry-operator',
+        this.options.fieldManager,
       );
       this.log.info({ identity }, 'released the lease');
     } catch (error) {

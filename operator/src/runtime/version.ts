@@ -1,26 +1,30 @@
 /**
- * Ferry's own version: what the model server's `GET /v2` reports and the tag of the
- * operator's default model server image.
+ * The running program's own version, read from its package manifest: what the model
+ * server's `GET /v2` reports and the tag of the operator's default model server image.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let cached: string | undefined;
+const cached = new Map<string, string>();
 
-/** The version in the nearest `package.json` named "ferry" above this file; "unknown" if none. */
-export function ferryVersion(): string {
-  if (cached !== undefined) return cached;
-  let directory = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
+/**
+ * The version in the nearest `package.json` named `name` above this file; "unknown" if
+ * there is none. Read once per name.
+ */
+export function packageVersion(name: string): string {
+  const known = cached.get(name);
+  if (known !== undefined) return known;
+  let version = 'unknown';
+  for (let directory = dirname(fileURLToPath(import.meta.url)); ;) {
     try {
       const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as {
         name?: unknown;
         version?: unknown;
       };
-      if (manifest.name === 'ferry' && typeof manifest.version === 'string') {
-        cached = manifest.version;
-        return cached;
+      if (manifest.name === name && typeof manifest.version === 'string') {
+        version = manifest.version;
+        break;
       }
     } catch {
       // No readable package.json here: keep climbing.
@@ -29,6 +33,6 @@ export function ferryVersion(): string {
     if (parent === directory) break;
     directory = parent;
   }
-  cached = 'unknown';
-  return cached;
+  cached.set(name, version);
+  return version;
 }

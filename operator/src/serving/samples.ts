@@ -34,7 +34,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jsonElements, type JsonElement, type TensorData } from './datatype.js';
-import { Reservoir } from './reservoir.js';
+import { ReservoirSlots } from './reservoir-slots.js';
 
 export interface FeatureSample {
   readonly name: string;
@@ -84,7 +84,7 @@ interface Column {
 /** Keeps the reservoir of rows; memory is bounded by capacity × features. */
 export class SampleStore {
   readonly #options: SampleStoreOptions;
-  readonly #reservoir: Reservoir;
+  readonly #reservoir: ReservoirSlots;
   readonly #inputs = new Map<string, Column>();
   readonly #outputs = new Map<string, Column>();
   readonly #instance = randomUUID();
@@ -92,7 +92,7 @@ export class SampleStore {
 
   constructor(options: SampleStoreOptions) {
     this.#options = options;
-    this.#reservoir = new Reservoir(options.capacity, options.random);
+    this.#reservoir = new ReservoirSlots(options.capacity, options.random);
     this.#started = (options.now?.() ?? new Date()).toISOString();
   }
 

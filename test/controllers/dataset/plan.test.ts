@@ -4,11 +4,20 @@ import { describe, expect, it } from 'vitest';
 import type { Dataset, DatasetSpec } from '../../../operator/src/api/index.js';
 import {
   decideCheck,
-  planDataset,
+  planDataset as planOnly,
   profileConfigMap,
   PROFILE_CONFIGMAP_BUDGET,
+  type CheckOutcome,
 } from '../../../operator/src/controllers/dataset/plan.js';
 import { analyseDataset, type DatasetAnalysis } from '../../../operator/src/data/analyse.js';
+import { summarized } from '../summarized.js';
+
+const planDataset = (
+  subject: Dataset,
+  outcome: CheckOutcome,
+  nowMs: number,
+  profileMissing?: boolean,
+) => summarized(subject, planOnly(subject, outcome, nowMs, profileMissing), nowMs);
 
 const IRIS = join(import.meta.dirname, '..', '..', '..', 'examples', 'iris', 'data', 'iris.csv');
 const IRIS_SHA = '9cc1c345c71bcc9b486b74cbf6063fa66f4bb5e0f603a4b3c3471ec2e5e8e355';
@@ -94,7 +103,8 @@ describe('planDataset', () => {
       reason: 'Succeeded',
       message: '150 rows, 5 columns, digest 9cc1c345c71b',
     });
-    expect(plan).toMatchObject({ digestChanged: true, stalled: false, requeueAfterMs: 600_000 });
+    expect(plan.requeueAfterMs).toBe(600_000);
+    expect(plan.status.conditions?.some((c) => c.type === 'Stalled')).toBe(false);
     expect(plan.configMap?.metadata?.name).toBe('iris-profile');
   });
 
@@ -110,7 +120,6 @@ describe('planDataset', () => {
       reason: 'DigestMismatch',
       message: `the data's digest sha256:${IRIS_SHA} differs from spec.source.sha256 ${pinned}`,
     });
-    expect(plan.stalled).toBe(true);
     expect(plan.status.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({
       status: 'True',
       reason: 'DigestMismatch',
@@ -140,13 +149,26 @@ describe('planDataset', () => {
     const analysis = await irisAnalysis();
     const first = planDataset(dataset(), { ok: true, analysis }, NOW);
     const later = planDataset(dataset({}, first.status), { ok: true, analysis }, NOW + 600_000);
-    expect(later.digestChanged).toBe(false);
+    expect(later.event).toBeUndefined();
     expect(later.configMap).toBeUndefined();
     expect({ ...later.status, lastCheckTime: undefined }).toEqual({
       ...first.status,
       lastCheckTime: undefined,
     });
     expect(later.status.lastCheckTime).toBe('2026-11-22T10:10:00Z');
+  });
+
+  it('writes the profile again when its ConfigMap is missing, though the data is unchanged', async () => {
+    const analysis = await irisAnalysis();
+    const first = planDataset(dataset(), { ok: true, analysis }, NOW);
+    const later = planDataset(
+      dataset({}, first.status),
+      { ok: true, analysis },
+      NOW + 600_000,
+      true,
+    );
+    expect(later.configMap?.metadata?.name).toBe('iris-profile');
+    expect(later.event).toBeUndefined();
   });
 
   it.each([
@@ -170,7 +192,7 @@ describe('planDataset', () => {
         reason: failure.reason,
         message: failure.message,
       });
-      expect(plan.stalled).toBe(stalled);
+      expect(plan.status.conditions?.some((c) => c.type === 'Stalled')).toBe(stalled);
       expect(plan.configMap).toBeUndefined();
     },
   );

@@ -5,6 +5,9 @@ import {
   jensenShannon,
   judgeCanary,
   mergeFigures,
+  stepBaseline,
+  stepFigures,
+  type StepBaseline,
   parsePrometheusText,
   predictionHistograms,
   servingFigures,
@@ -279,8 +282,13 @@ describe('sharedPredictions', () => {
   });
 });
 
+const STEP = '2026-11-22T10:00:00Z';
+/** A baseline taken when no canary pod had answered yet: all its traffic is the step's. */
+const EMPTY_BASELINE: StepBaseline = { stepStartTime: STEP, pods: [] };
+const onePod = (figures: ServingFigures) => [{ pod: 'canary-0', figures }];
+
 describe('analyseCanary', () => {
-  const stable = { figures: healthy, samples: [snapshot({ label: labels(50) })] };
+  const stable = { pods: onePod(healthy), samples: [snapshot({ label: labels(50) })] };
   it.each<[string, ServingFigures, SamplesSnapshot[], object, string]>([
     [
       'fails a canary whose labels differ from stable',
@@ -311,8 +319,60 @@ describe('analyseCanary', () => {
       '40 of the 100 canary requests needed',
     ],
   ])('%s', (_, figures, samples, verdict, message) => {
-    const result = analyseCanary({ figures, samples }, stable, BOUNDS);
+    const { verdict: result } = analyseCanary({ pods: onePod(figures), samples }, stable, BOUNDS, {
+      stepStartTime: STEP,
+      baseline: EMPTY_BASELINE,
+    });
     expect(result).toMatchObject(verdict);
     expect(result.message).toContain(message);
+  });
+
+  it.each([
+    ['no baseline', undefined],
+    ["an earlier step's baseline", { stepStartTime: '2026-11-22T09:59:00Z', pods: [] }],
+  ])('waits and takes a baseline when the step has %s', (_, baseline) => {
+    const analysis = analyseCanary(
+      { pods: onePod(healthy), samples: [snapshot({ label: labels(50) })] },
+      stable,
+      BOUNDS,
+      { stepStartTime: STEP, baseline },
+    );
+    expect(analysis.verdict.verdict).toBe('wait');
+    expect(analysis.baseline).toEqual(stepBaseline(onePod(healthy), STEP));
+  });
+});
+
+describe('stepFigures', () => {
+  const at = (requests: number, serverErrors: number): ServingFigures => ({
+    requests,
+    serverErrors,
+    latency: [
+      { le: 0.1, count: requests },
+      { le: Infinity, count: requests },
+    ],
+  });
+  it.each<[string, { pod: string; figures: ServingFigures }[], ServingFigures[], number, number]>([
+    [
+      'counts only what came after the baseline',
+      [{ pod: 'a', figures: at(100, 10) }],
+      [at(150, 10)],
+      50,
+      0,
+    ],
+    [
+      'counts a pod that started after the baseline from zero',
+      [{ pod: 'a', figures: at(100, 10) }],
+      [at(100, 10), at(30, 3)],
+      30,
+      3,
+    ],
+    ['counts a restarted pod from zero', [{ pod: 'a', figures: at(100, 10) }], [at(20, 1)], 20, 1],
+  ])('%s', (_, before, now, requests, serverErrors) => {
+    const baseline = stepBaseline(before, STEP);
+    const pods = now.map((figures, index) => ({ pod: index === 0 ? 'a' : 'b', figures }));
+    const figures = stepFigures(pods, baseline);
+    expect(figures.requests).toBe(requests);
+    expect(figures.serverErrors).toBe(serverErrors);
+    expect(figures.latency.at(-1)).toEqual({ le: Infinity, count: requests });
   });
 });

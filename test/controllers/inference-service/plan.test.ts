@@ -1,4 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
+import { summarized } from '../summarized.js';
 import { describe, expect, it } from 'vitest';
 import type {
   Condition,
@@ -85,7 +86,7 @@ interface Scene {
 }
 
 function plan(svc: InferenceService, scene: Scene = {}): InferenceServicePlan {
-  return planInferenceService({
+  const planned = planInferenceService({
     service: svc,
     modelVersions: new Map(
       (scene.versions ?? READY_VERSIONS).map((mv): [string, ModelVersion] => [
@@ -98,6 +99,7 @@ function plan(svc: InferenceService, scene: Scene = {}): InferenceServicePlan {
     image: 'ghcr.io/ferry-ml/ferry:0.1.0',
     nowMs: scene.now ?? T0,
   });
+  return summarized(svc, planned, scene.now ?? T0);
 }
 
 /** iris-v1 serves, converged. */
@@ -131,11 +133,32 @@ const CANARY_DEPLOYMENTS = {
 
 // ---- what a user observes -------------------------------------------------------------
 
-/** The conditions as `status reason` by type; an absent condition is not a key. */
+/**
+ * The InferenceService's own conditions (Ready, Progressing, Degraded) as `status reason` by
+ * type; an absent condition is not a key. `kstatusOf` reads Reconciling and Stalled.
+ */
 function conditionsOf(result: InferenceServicePlan): Record<string, string> {
+  return pick(result, ['Ready', 'Progressing', 'Degraded']);
+}
+
+function kstatusOf(result: InferenceServicePlan): Record<string, string> {
+  return pick(result, ['Reconciling', 'Stalled']);
+}
+
+function pick(result: InferenceServicePlan, types: readonly string[]): Record<string, string> {
   return Object.fromEntries(
-    (result.status.conditions ?? []).map((c) => [c.type, `${c.status} ${c.reason}`]),
+    (result.status.conditions ?? [])
+      .filter((c) => types.includes(c.type))
+      .map((c) => [c.type, `${c.status} ${c.reason}`]),
   );
+}
+
+/** The rollout transition the plan records as an event. */
+function transitionOf(result: InferenceServicePlan) {
+  const event = result.event;
+  return event === undefined
+    ? undefined
+    : { type: event.type, reason: event.reason, message: event.note };
 }
 
 function messageOf(result: InferenceServicePlan, type: string): string | undefined {
@@ -225,7 +248,7 @@ describe('planInferenceService: the first deploy', () => {
     expect(messageOf(result, 'Ready')).toContain(message);
     expect(appliedOf(result)).toEqual([SERVICE, deploys('stable', 4, 'iris-v1')]);
     expect(result.remove).toEqual([]);
-    expect(result.transition).toEqual({
+    expect(transitionOf(result)).toEqual({
       type: 'Normal',
       reason: 'Deployed',
       message: 'iris-v1 is the stable version',
@@ -253,7 +276,7 @@ describe('planInferenceService: a rejected new version', () => {
     expect(result.status.canaryVersion).toBeUndefined();
     expect(appliedOf(result)).toEqual([SERVICE, deploys('stable', 4, 'iris-v1')]);
     expect(result.remove).toEqual([]);
-    expect(result.transition).toBeUndefined();
+    expect(transitionOf(result)).toBeUndefined();
   });
 });
 
@@ -321,7 +344,7 @@ describe('planInferenceService: a canary', () => {
       Progressing: 'True CanaryAnalysis',
     });
     expect(messageOf(result, 'Progressing')).toBe(expected.progressing);
-    expect(result.transition?.reason).toBe(transition);
+    expect(transitionOf(result)?.reason).toBe(transition);
   });
 
   it('is promoted after the last step; its Deployment stays while stable still runs the old version', () => {
@@ -346,7 +369,7 @@ describe('planInferenceService: a canary', () => {
     expect(appliedOf(result)).toEqual([SERVICE, deploys('stable', 4, 'iris-v2')]);
     expect(result.remove).toEqual([]);
     expect(conditionsOf(result)).toEqual({ Ready: 'False Deploying' });
-    expect(result.transition).toMatchObject({ type: 'Normal', reason: 'Promoted' });
+    expect(transitionOf(result)).toMatchObject({ type: 'Normal', reason: 'Promoted' });
   });
 
   it.each<[string, V1Deployment, Track[], string]>([
@@ -437,7 +460,7 @@ describe('planInferenceService: a canary that ends badly', () => {
       now: T0 + 20 * SECOND,
     });
     expect(result.status.lastRollback).toEqual(ROLLED_BACK.lastRollback);
-    expect(result.transition).toEqual({
+    expect(transitionOf(result)).toEqual({
       type: 'Warning',
       reason: 'RolledBack',
       message: 'canary iris-v2 failed at step 0: error rate 0.200 (max 0.01)',
@@ -484,7 +507,8 @@ describe('planInferenceService: a canary that ends badly', () => {
     });
     expect(messageOf(result, 'Degraded')).toContain('autoRollback is off');
     expect(result.status.observedGeneration).toBe(3);
-    expect(result.status.conditions?.map((c) => c.observedGeneration)).toEqual([3, 3, 3]);
+    expect(result.status.conditions?.map((c) => c.observedGeneration)).toEqual([3, 3, 3, 3]);
+    expect(kstatusOf(result)).toEqual({ Reconciling: 'True CanaryAnalysis' });
   });
 });
 

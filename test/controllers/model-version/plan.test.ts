@@ -7,10 +7,16 @@ import type {
 } from '../../../operator/src/api/index.js';
 import {
   failedGates,
-  planModelVersion,
+  planModelVersion as planOnly,
   signatureDifferences,
   type ArtifactCheck,
+  type ModelVersionObserved,
 } from '../../../operator/src/controllers/model-version/plan.js';
+import { summarized } from '../summarized.js';
+
+/** The status the controller writes after this plan. */
+const planModelVersion = (observed: ModelVersionObserved): ModelVersionStatus =>
+  summarized(observed.modelVersion, planOnly(observed), observed.nowMs).status;
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const SIGNATURE = {

@@ -3,10 +3,15 @@ import { describe, expect, it } from 'vitest';
 import type { Dataset, ModelVersion, TrainingJob } from '../../../operator/src/api/index.js';
 import { desiredJob } from '../../../operator/src/controllers/training-job/job.js';
 import {
-  planTrainingJob,
+  planTrainingJob as planOnly,
   type TrainingJobObserved,
 } from '../../../operator/src/controllers/training-job/plan.js';
 import { trainingJob } from './fixtures.js';
+import { summarized } from '../summarized.js';
+
+/** The plan as the controller writes it, conditions included. */
+const planTrainingJob = (input: TrainingJobObserved) =>
+  summarized(input.trainingJob, planOnly(input), input.nowMs);
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const DIGEST = 'sha256:9cc1c345c71bcc9b486b74cbf6063fa66f4bb5e0f603a4b3c3471ec2e5e8e355';

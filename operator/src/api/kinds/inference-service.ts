@@ -133,6 +133,28 @@ const rolloutRecord = object(
   { required: ['version', 'result'] },
 );
 
+const podCounters = object(
+  "One canary pod's serving counters, as its /metrics reported them.",
+  {
+    pod: objectName('The pod.'),
+    requests: integer('Requests answered.', { minimum: 0 }),
+    serverErrors: integer('Requests answered with a 5xx status.', { minimum: 0 }),
+    latency: array(
+      'Cumulative request-duration buckets.',
+      object(
+        'One bucket.',
+        {
+          le: string('Upper bound in seconds, or +Inf.'),
+          count: integer('Requests at or below the bound.', { minimum: 0 }),
+        },
+        { required: ['le', 'count'] },
+      ),
+      { maxItems: 64 },
+    ),
+  },
+  { required: ['pod', 'requests', 'serverErrors'] },
+);
+
 export const inferenceServiceStatus = object('Observed state of the InferenceService.', {
   observedGeneration,
   conditions,
@@ -141,6 +163,15 @@ export const inferenceServiceStatus = object('Observed state of the InferenceSer
   canaryWeight: integer('Percentage of traffic the canary receives.', { minimum: 0, maximum: 100 }),
   step: integer('Index of the current canary step.', { minimum: 0 }),
   stepStartTime: timestamp('When the current canary step started.'),
+  stepBaseline: object(
+    "The canary pods' counters when the current step's analysis began, so that each step is judged on its own traffic.",
+    {
+      stepStartTime: timestamp('The step these counters belong to.'),
+      pods: array('Per pod; a pod missing here started after the baseline.', podCounters, {
+        maxItems: 1000,
+      }),
+    },
+  ),
   url: string('Address of the service, for Open Inference Protocol requests.'),
   history: array('The most recent rollouts, newest first.', rolloutRecord, { maxItems: 10 }),
   lastRollback: object('The most recent rollback and why it happened.', {

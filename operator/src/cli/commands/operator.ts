@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { FERRY_IMAGE_REPOSITORY, FieldManager } from '../../api/index.js';
+import { FERRY_IMAGE_REPOSITORY, FieldManager, PRODUCT } from '../../api/index.js';
 import { allControllers } from '../../controllers/index.js';
 import { parseDuration } from '../../api/duration.js';
 import { realClock } from '../../runtime/clock.js';
@@ -12,12 +12,12 @@ import { LeaderElector } from '../../runtime/leader-election.js';
 import { Manager } from '../../runtime/manager.js';
 import { OperatorMetrics } from '../../runtime/metrics.js';
 import { startProbeServer } from '../../runtime/probes.js';
-import { ferryVersion } from '../../runtime/version.js';
+import { packageVersion } from '../../runtime/version.js';
 import { ExitCode, UsageError, type CommandIO } from '../io.js';
 import { createLogger } from '../logger.js';
 import { untilShutdownSignal } from '../signals.js';
 import { parseClaims } from '../claims.js';
-import { childProcessInspector } from '../model-inspector.js';
+import { childProcessInspector } from '../../controllers/model-version/inspector.js';
 
 export const operatorUsage = `Usage: ferry operator [flags]
 
@@ -83,7 +83,10 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
       'resync-period': { type: 'string', default: '10m' },
       claim: { type: 'string', multiple: true, default: [] },
       'default-output': { type: 'string', default: 'pvc://ferry-models' },
-      'serve-image': { type: 'string', default: `${FERRY_IMAGE_REPOSITORY}:${ferryVersion()}` },
+      'serve-image': {
+        type: 'string',
+        default: `${FERRY_IMAGE_REPOSITORY}:${packageVersion(PRODUCT)}`,
+      },
       'log-level': { type: 'string', default: 'info' },
     },
     strict: true,
@@ -116,6 +119,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     controller: 'ml.ferry.dev/operator',
     instance: identity,
     log,
+    fieldManager: FieldManager.operator,
   });
   let manager: Manager | undefined;
   let synced = false;

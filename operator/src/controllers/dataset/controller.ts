@@ -8,15 +8,21 @@ import type { Dataset } from '../../api/index.js';
 import { analyseDataset, DataFormatError } from '../../data/analyse.js';
 import { CsvSyntaxError } from '../../data/csv.js';
 import { openSource, SourceError, type ClaimMounts } from '../../data/source.js';
-import { getCondition } from '../../runtime/conditions.js';
+import { errorMessage } from '../../runtime/errors.js';
 import { parseObjectKey } from '../../runtime/key.js';
-import type { ControllerDefinition } from '../../runtime/manager.js';
-import type { ReconcileResult } from '../../runtime/requeue.js';
-import { applyStatusIfChanged } from '../../runtime/status.js';
+import { labelKeys, type ControllerDefinition, type Selection } from '../../runtime/manager.js';
+import { BuiltinResources } from '../../runtime/resource.js';
+import { summarizeAndPatch } from '../../runtime/summarize.js';
 import type { ControllerContext } from '../context.js';
 import { FerryResources } from '../resources.js';
-import { decideCheck, planDataset, type CheckOutcome } from './plan.js';
-import { errorMessage } from '../../runtime/errors.js';
+import {
+  DATASET_LABEL,
+  decideCheck,
+  planDataset,
+  profileConfigMapName,
+  type CheckOutcome,
+  type DatasetPlan,
+} from './plan.js';
 
 export interface DatasetControllerOptions {
   /** Where each PersistentVolumeClaim named by pvc:// URIs is mounted in this process. */
@@ -70,57 +76,64 @@ async function check(dataset: Dataset, claims: ClaimMounts): Promise<CheckOutcom
 /** A retryable source failure is tried again sooner than the Dataset's interval. */
 const RETRY_SOURCE_MS = 30_000;
 
+/** The profile ConfigMaps Ferry made, trimmed to their metadata: the controller reads no data. */
+const ProfileConfigMaps: Selection = {
+  labelSelector: DATASET_LABEL,
+  transform: <O extends KubernetesObject>(object: O): O =>
+    ({ apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata }) as O,
+};
+
 export function datasetController(
   context: ControllerContext,
   options: DatasetControllerOptions,
 ): ControllerDefinition {
-  const { manager, client, clock, recorder, fieldManager } = context;
+  const { manager, clock } = context;
   const datasets = manager.informer<Dataset & KubernetesObject>(FerryResources.dataset);
+  const profiles = manager.informer<KubernetesObject>(
+    BuiltinResources.configMap,
+    ProfileConfigMaps,
+  );
 
-  async function reconcile(key: string): Promise<ReconcileResult> {
-    const { namespace, name } = parseObjectKey(key);
-    const dataset = datasets.get(namespace, name);
-    if (dataset === undefined || dataset.metadata.deletionTimestamp !== undefined) return {};
+  async function steps(dataset: Dataset & KubernetesObject): Promise<DatasetPlan | undefined> {
+    const namespace = dataset.metadata.namespace ?? 'default';
+    const profileMissing =
+      dataset.status?.profileConfigMap !== undefined &&
+      profiles.get(namespace, profileConfigMapName(dataset)) === undefined;
     const decision = decideCheck(dataset, clock.now());
-    if (!decision.check) return { requeueAfterMs: decision.requeueAfterMs };
+    if (!decision.check && !profileMissing) return undefined;
 
     const outcome = await check(dataset, options.claims);
-    const plan = planDataset(dataset, outcome, clock.now());
-    if (plan.configMap !== undefined) await client.apply(plan.configMap, fieldManager);
-    const wasReady = getCondition(dataset.status?.conditions, 'Ready');
-    await applyStatusIfChanged(client, FerryResources.dataset, dataset, plan.status, fieldManager);
-
-    const ready = getCondition(plan.status.conditions, 'Ready');
-    if (
-      ready !== undefined &&
-      (ready.status !== wasReady?.status || ready.reason !== wasReady.reason)
-    ) {
-      await recorder.record(dataset, {
-        type: ready.status === 'True' ? 'Normal' : 'Warning',
-        reason: ready.reason,
-        action: 'ReadSource',
-        note: ready.message,
-      });
-    } else if (plan.digestChanged && wasReady !== undefined) {
-      await recorder.record(dataset, {
-        type: 'Normal',
-        reason: 'DigestChanged',
-        action: 'ReadSource',
-        note: `new data: ${plan.status.digest ?? ''}`,
-      });
-    }
+    const plan = planDataset(dataset, outcome, clock.now(), profileMissing);
+    if (plan.configMap !== undefined)
+      await context.client.apply(plan.configMap, context.fieldManager);
     const retrySoon = !outcome.ok && outcome.retryable;
-    return {
-      requeueAfterMs: retrySoon
-        ? Math.min(RETRY_SOURCE_MS, plan.requeueAfterMs)
-        : plan.requeueAfterMs,
-    };
+    return retrySoon
+      ? { ...plan, requeueAfterMs: Math.min(RETRY_SOURCE_MS, plan.requeueAfterMs) }
+      : plan;
   }
 
   return {
     name: 'dataset',
     primary: FerryResources.dataset,
     workers: options.workers ?? 2,
-    reconcile,
+    watches: [
+      // A deleted profile is restored: its Dataset is read again.
+      {
+        resource: BuiltinResources.configMap,
+        selection: ProfileConfigMaps,
+        keys: labelKeys(DATASET_LABEL),
+      },
+    ],
+    async reconcile(key) {
+      const { namespace, name } = parseObjectKey(key);
+      const dataset = datasets.get(namespace, name);
+      if (dataset === undefined || dataset.metadata.deletionTimestamp !== undefined) return {};
+      const decision = decideCheck(dataset, clock.now());
+      const result = await summarizeAndPatch(context, FerryResources.dataset, dataset, () =>
+        steps(dataset),
+      );
+      // A Dataset not yet due is looked at again when it is.
+      return decision.check ? result : { requeueAfterMs: decision.requeueAfterMs };
+    },
   };
 }

@@ -8,16 +8,19 @@
  */
 
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { parseDuration, type Dataset, type DatasetStatus } from '../../api/index.js';
+import { AppManagedBy, parseDuration, type Dataset, type DatasetStatus } from '../../api/index.js';
 import type { DatasetAnalysis, Violation } from '../../data/analyse.js';
 import { formatTimestamp } from '../../runtime/clock.js';
-import { setCondition } from '../../runtime/conditions.js';
+import { getCondition } from '../../runtime/conditions.js';
+import type { StepOutcome, Summary } from '../../runtime/summarize.js';
 import { ownedMetadata } from '../owner.js';
 
 const DEFAULT_INTERVAL_MS = 3_600_000;
 /** ConfigMaps hold at most 1 MiB; keep the profile well inside it. */
 export const PROFILE_CONFIGMAP_BUDGET = 900 * 1024;
 const STATUS_FREQUENCIES = 100;
+/** On the profile ConfigMap: the Dataset it profiles. */
+export const DATASET_LABEL = 'ferry.dev/dataset';
 
 export type CheckDecision = { check: true } | { check: false; requeueAfterMs: number };
 
@@ -40,14 +43,9 @@ export type CheckOutcome =
   | { ok: true; analysis: DatasetAnalysis }
   | { ok: false; reason: string; message: string; retryable: boolean };
 
-export interface DatasetPlan {
-  status: DatasetStatus;
-  /** The profile ConfigMap to apply, when the data changed. */
+export interface DatasetPlan extends StepOutcome<DatasetStatus> {
+  /** The profile ConfigMap to apply: after the data or the spec changed, or when it is missing. */
   configMap?: V1ConfigMap;
-  /** The digest changed since the last read (an event is worth recording). */
-  digestChanged: boolean;
-  /** The user must act; retrying on its own will not help. */
-  stalled: boolean;
   requeueAfterMs: number;
 }
 
@@ -55,48 +53,38 @@ export function profileConfigMapName(dataset: Dataset): string {
   return `${dataset.metadata.name ?? ''}-profile`.slice(0, 253);
 }
 
-export function planDataset(dataset: Dataset, outcome: CheckOutcome, nowMs: number): DatasetPlan {
+/**
+ * The status after a read of the source, and the profile ConfigMap to write. The profile
+ * is written after a read that found new data or a changed spec, and again whenever
+ * `profileMissing` says the ConfigMap is gone, so a deleted profile is restored.
+ */
+export function planDataset(
+  dataset: Dataset,
+  outcome: CheckOutcome,
+  nowMs: number,
+  profileMissing = false,
+): DatasetPlan {
   const previous = dataset.status ?? {};
   const generation = dataset.metadata.generation ?? 0;
   const checkedAt = formatTimestamp(nowMs);
-  const ready = (
-    status: DatasetStatus,
-    value: 'True' | 'False',
-    reason: string,
-    message: string,
-    stalled: boolean,
-  ): DatasetStatus => {
-    let conditions = setCondition(
-      status.conditions,
-      { type: 'Ready', status: value, reason, message, observedGeneration: generation },
-      nowMs,
-    );
-    conditions = stalled
-      ? setCondition(
-          conditions,
-          { type: 'Stalled', status: 'True', reason, message, observedGeneration: generation },
-          nowMs,
-        )
-      : conditions.filter((condition) => condition.type !== 'Stalled');
-    return { ...status, conditions };
-  };
   const requeueAfterMs = intervalMs(dataset);
+  const failed = (reason: string, message: string, stalled: boolean): Summary => ({
+    ready: { status: 'False', reason, message },
+    ...(stalled ? { stalled: { reason, message } } : {}),
+  });
 
   if (!outcome.ok) {
-    const status = ready(
-      { ...previous, observedGeneration: generation, lastCheckTime: checkedAt },
-      'False',
-      outcome.reason,
-      outcome.message,
-      !outcome.retryable,
-    );
-    return { status, digestChanged: false, stalled: !outcome.retryable, requeueAfterMs };
+    return {
+      status: { ...previous, observedGeneration: generation, lastCheckTime: checkedAt },
+      summary: failed(outcome.reason, outcome.message, !outcome.retryable),
+      requeueAfterMs,
+    };
   }
 
   const { analysis } = outcome;
   const digestChanged = analysis.digest !== previous.digest;
   const specChanged = previous.observedGeneration !== generation;
-  const base: DatasetStatus =
+  const status: DatasetStatus =
     digestChanged || specChanged
       ? {
           ...previous,
@@ -116,37 +104,49 @@ export function planDataset(dataset: Dataset, outcome: CheckOutcome, nowMs: numb
           lastCheckTime: checkedAt,
         }
       : { ...previous, lastCheckTime: checkedAt };
-  if (base.violations?.length === 0) delete base.violations;
+  if (status.violations?.length === 0) delete status.violations;
 
   const pinned = dataset.spec.source.sha256;
-  let status: DatasetStatus;
-  let stalled = false;
+  let summary: Summary;
   if (pinned !== undefined && analysis.digest !== `sha256:${pinned}`) {
-    stalled = true;
-    status = ready(
-      base,
-      'False',
+    summary = failed(
       'DigestMismatch',
       `the data's digest ${analysis.digest} differs from spec.source.sha256 ${pinned}`,
       true,
     );
   } else if (analysis.violationCount > 0) {
-    stalled = true;
-    status = ready(base, 'False', 'ValidationFailed', violationSummary(analysis), true);
+    summary = failed('ValidationFailed', violationSummary(analysis), true);
   } else {
-    status = ready(
-      base,
-      'True',
-      'Succeeded',
-      `${analysis.rows} rows, ${analysis.columns.length} columns, digest ${base.shortDigest ?? ''}`,
-      false,
-    );
+    summary = {
+      ready: {
+        status: 'True',
+        reason: 'Succeeded',
+        message: `${analysis.rows} rows, ${analysis.columns.length} columns, digest ${status.shortDigest ?? ''}`,
+      },
+    };
   }
+  // New data is worth an event of its own, unless Ready's own transition already says so.
+  const wasReady = getCondition(previous.conditions, 'Ready');
+  const readyUnchanged =
+    wasReady !== undefined &&
+    wasReady.status === summary.ready.status &&
+    wasReady.reason === summary.ready.reason;
   return {
     status,
-    ...(digestChanged || specChanged ? { configMap: profileConfigMap(dataset, analysis) } : {}),
-    digestChanged,
-    stalled,
+    summary,
+    ...(digestChanged || specChanged || profileMissing
+      ? { configMap: profileConfigMap(dataset, analysis) }
+      : {}),
+    ...(digestChanged && readyUnchanged
+      ? {
+          event: {
+            type: 'Normal',
+            reason: 'DigestChanged',
+            action: 'ReadSource',
+            note: `new data: ${status.digest ?? ''}`,
+          },
+        }
+      : {}),
     requeueAfterMs,
   };
 }
@@ -202,8 +202,8 @@ export function profileConfigMap(dataset: Dataset, analysis: DatasetAnalysis): V
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: ownedMetadata(dataset, profileConfigMapName(dataset), {
-      'app.kubernetes.io/managed-by': 'ferry',
-      'ferry.dev/dataset': dataset.metadata.name ?? '',
+      [AppManagedBy.label]: AppManagedBy.ferry,
+      [DATASET_LABEL]: dataset.metadata.name ?? '',
     }),
     data: { 'profile.json': profile, 'sample.json': sampleJson },
   };

@@ -7,8 +7,14 @@
  *   `histogram_quantile` interpolation;
  * - prediction drift: Jensen-Shannon divergence (base 2, so 0..1) between the canary's and
  *   the stable version's predictions on live traffic.
+ *
+ * Error rate, latency and `minRequests` count the current step's own traffic: each canary
+ * pod's counters minus what they were when the step's analysis began (`stepFigures`), as
+ * Prometheus's `increase()` would, a counter that went down counting from zero. The
+ * prediction samples are the servers' bounded reservoirs over their lifetime.
  */
 
+import type { InferenceServiceStatus } from '../../api/index.js';
 import type { SamplesSnapshot } from '../../serving/samples.js';
 
 export interface MetricSample {
@@ -64,6 +70,7 @@ export function servingFigures(samples: readonly MetricSample[]): ServingFigures
   return { requests, serverErrors, latency };
 }
 
+/** Sums figures of several pods. */
 export function mergeFigures(figures: readonly ServingFigures[]): ServingFigures {
   return servingFigures(
     figures.flatMap((figure) => [
@@ -80,6 +87,68 @@ export function mergeFigures(figures: readonly ServingFigures[]): ServingFigures
       })),
     ]),
   );
+}
+
+/** One pod's figures, by pod name. */
+export interface PodFigures {
+  pod: string;
+  figures: ServingFigures;
+}
+
+export type StepBaseline = NonNullable<InferenceServiceStatus['stepBaseline']>;
+type PodCounters = NonNullable<StepBaseline['pods']>[number];
+
+/** The counters to keep in status as the baseline of the step that started at `stepStartTime`. */
+export function stepBaseline(pods: readonly PodFigures[], stepStartTime: string): StepBaseline {
+  return {
+    stepStartTime,
+    pods: pods.map(({ pod, figures }) => ({
+      pod,
+      requests: figures.requests,
+      serverErrors: figures.serverErrors,
+      latency: figures.latency.map((bucket) => ({
+        le: bucket.le === Infinity ? '+Inf' : String(bucket.le),
+        count: bucket.count,
+      })),
+    })),
+  };
+}
+
+/**
+ * The canary's figures since `baseline`: per pod, the counters minus the baseline's (a pod
+ * absent from the baseline counts from zero, and so does one whose counters went down, as
+ * after a restart), summed over pods.
+ */
+export function stepFigures(pods: readonly PodFigures[], baseline: StepBaseline): ServingFigures {
+  const before = new Map((baseline.pods ?? []).map((counters) => [counters.pod, counters]));
+  return mergeFigures(
+    pods.map(({ pod, figures }) => {
+      const start = before.get(pod);
+      return start === undefined || restarted(figures, start)
+        ? figures
+        : {
+            requests: figures.requests - start.requests,
+            serverErrors: figures.serverErrors - start.serverErrors,
+            latency: figures.latency.map((bucket) => ({
+              le: bucket.le,
+              count: bucket.count - bucketCount(start, bucket.le),
+            })),
+          };
+    }),
+  );
+}
+
+function restarted(figures: ServingFigures, start: PodCounters): boolean {
+  return (
+    figures.requests < start.requests ||
+    figures.serverErrors < start.serverErrors ||
+    figures.latency.some((bucket) => bucket.count < bucketCount(start, bucket.le))
+  );
+}
+
+function bucketCount(counters: PodCounters, le: number): number {
+  const label = le === Infinity ? '+Inf' : String(le);
+  return counters.latency?.find((bucket) => bucket.le === label)?.count ?? 0;
 }
 
 /**
@@ -196,9 +265,9 @@ export function judgeCanary(input: {
   return { verdict: 'pass', message: figures };
 }
 
-/** What the serving pods of one track report: their metrics summed, and their samples. */
+/** What the serving pods of one track report: each pod's figures, and their samples. */
 export interface TrackReading {
-  figures: ServingFigures;
+  pods: readonly PodFigures[];
   samples: readonly SamplesSnapshot[];
 }
 
@@ -247,14 +316,28 @@ export function sharedPredictions(
   return [values(canary), values(stable)];
 }
 
-/** Judges a canary from what both tracks' pods report. */
+/**
+ * Judges the current canary step from what both tracks' pods report, counting the traffic
+ * since `baseline`. Without a baseline for the step, the verdict is to wait: the caller
+ * keeps the returned `baseline` in status and judges from the next reading on.
+ */
 export function analyseCanary(
   canary: TrackReading,
   stable: TrackReading,
   bounds: AnalysisBounds,
-): Verdict {
+  step: { stepStartTime: string; baseline: StepBaseline | undefined },
+): { verdict: Verdict; baseline?: StepBaseline } {
+  if (step.baseline?.stepStartTime !== step.stepStartTime) {
+    return {
+      verdict: { verdict: 'wait', message: "recorded the step's baseline; counting its traffic" },
+      baseline: stepBaseline(canary.pods, step.stepStartTime),
+    };
+  }
   const [canaryPredictions, stablePredictions] = sharedPredictions(canary.samples, stable.samples);
-  return judgeCanary({ canary: canary.figures, canaryPredictions, stablePredictions, bounds });
+  const figures = stepFigures(canary.pods, step.baseline);
+  return {
+    verdict: judgeCanary({ canary: figures, canaryPredictions, stablePredictions, bounds }),
+  };
 }
 
 function counts(values: readonly string[]): Map<string, number> {

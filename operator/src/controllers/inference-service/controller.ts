@@ -1,8 +1,8 @@
 /**
  * The InferenceService controller's shell: reads the caches, analyses a running canary by
  * reading its pods, asks `planInferenceService`, applies the Deployments, Services and
- * HTTPRoute it names, deletes what it no longer wants, writes the status when it changed,
- * and records an event for every rollout transition.
+ * HTTPRoute it names and deletes what it no longer wants; the summarize step writes the
+ * status and records an event for every rollout transition.
  *
  * Its finalizer gives back the fields it set on a named HTTPRoute when the service goes.
  *
@@ -18,7 +18,7 @@ import {
   type InferenceService,
   type ModelVersion,
 } from '../../api/index.js';
-import { apiErrorMessage, isNotFound } from '../../runtime/client.js';
+import { isNotFound } from '../../runtime/client.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import {
   labelKeys,
@@ -27,14 +27,13 @@ import {
   type Selection,
 } from '../../runtime/manager.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { ReconcileResult } from '../../runtime/requeue.js';
 import { BuiltinResources } from '../../runtime/resource.js';
-import { applyIfChanged, applyStatusIfChanged } from '../../runtime/status.js';
+import { applyIfChanged } from '../../runtime/status.js';
 import type { ControllerContext } from '../context.js';
 import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
-import { analyseCanary, type Verdict } from './analysis.js';
-import { planInferenceService, type WorkloadObject } from './plan.js';
+import { analyseCanary, type StepBaseline, type Verdict } from './analysis.js';
+import { planInferenceService, type InferenceServicePlan, type WorkloadObject } from './plan.js';
 import { scrapeTrack } from './scrape.js';
 import {
   deploymentName,
@@ -82,7 +81,7 @@ export function inferenceServiceController(
   context: ControllerContext,
   options: InferenceServiceControllerOptions,
 ): ControllerDefinition {
-  const { manager, client, clock, recorder, fieldManager } = context;
+  const { manager, client, clock, fieldManager } = context;
   const services = manager.informer<Stored<InferenceService>>(FerryResources.inferenceService);
   const modelVersions = manager.informer<Stored<ModelVersion>>(FerryResources.modelVersion);
   const deployments = manager.informer<V1Deployment>(BuiltinResources.deployment, ServingObjects);
@@ -99,12 +98,15 @@ export function inferenceServiceController(
       );
   }
 
-  /** The verdict on the canary in flight, or undefined when there is none to judge. */
+  /**
+   * The verdict on the canary step in flight (undefined when there is none to judge), and
+   * the step's baseline when this reading is its first.
+   */
   async function analyse(
     service: InferenceService,
     versions: ReadonlyMap<string, ModelVersion>,
     log: Logger,
-  ): Promise<Verdict | undefined> {
+  ): Promise<{ verdict: Verdict; baseline?: StepBaseline } | undefined> {
     const canaryVersion = service.status?.canaryVersion;
     if (canaryVersion === undefined || canaryVersion !== service.spec.modelVersion)
       return undefined;
@@ -115,12 +117,21 @@ export function inferenceServiceController(
       scrapeTrack(podsOf(service, 'stable'), model),
     ]);
     const bounds = withDefaults(canaryAnalysis, service.spec.rollout?.analysis ?? {});
-    const verdict = analyseCanary(canary, stable, {
-      maxErrorRate: bounds.maxErrorRate ?? 0,
-      maxP99LatencyMs: bounds.maxP99LatencyMs ?? 0,
-      maxPredictionDrift: bounds.maxPredictionDrift ?? 0,
-      minRequests: bounds.minRequests ?? 0,
-    });
+    const analysis = analyseCanary(
+      canary,
+      stable,
+      {
+        maxErrorRate: bounds.maxErrorRate ?? 0,
+        maxP99LatencyMs: bounds.maxP99LatencyMs ?? 0,
+        maxPredictionDrift: bounds.maxPredictionDrift ?? 0,
+        minRequests: bounds.minRequests ?? 0,
+      },
+      {
+        stepStartTime: service.status?.stepStartTime ?? '',
+        baseline: service.status?.stepBaseline,
+      },
+    );
+    const { verdict } = analysis;
     log.info(
       {
         canary: canaryVersion,
@@ -133,7 +144,7 @@ export function inferenceServiceController(
       },
       'canary analysed',
     );
-    return verdict;
+    return analysis;
   }
 
   /** Applies `object` unless its cached copy already holds it (HTTPRoutes are not cached). */
@@ -146,12 +157,7 @@ export function inferenceServiceController(
         : object.kind === 'Service'
           ? kubeServices.get(namespace, name)
           : undefined;
-    try {
-      await applyIfChanged(client, object, current, fieldManager, Labels.appliedHash);
-    } catch (error) {
-      const what = `${object.kind ?? 'object'} ${object.metadata?.name ?? ''}`;
-      throw new Error(`applying ${what}: ${apiErrorMessage(error)}`, { cause: error });
-    }
+    await applyIfChanged(client, object, current, fieldManager, Labels.appliedHash);
   }
 
   /**
@@ -159,9 +165,9 @@ export function inferenceServiceController(
    * the route's backends go with the Services they named, the rest stays its owner's. The
    * Deployments and Services go with the service, through their ownerReferences.
    */
-  async function cleanup(service: Stored<InferenceService>): Promise<ReconcileResult> {
+  async function cleanup(service: Stored<InferenceService>): Promise<void> {
     const route = service.spec.traffic?.httpRouteRef?.name;
-    if (route === undefined) return {};
+    if (route === undefined) return;
     const { spec: _rules, ...released } = desiredHttpRoute(service, 0);
     try {
       await client.apply(released, fieldManager);
@@ -169,13 +175,12 @@ export function inferenceServiceController(
       // A route that is gone, or a Gateway API that is not installed, holds nothing of ours.
       if (!isNotFound(error)) throw error;
     }
-    return {};
   }
 
-  async function reconcile(
+  async function apply(
     service: Stored<InferenceService>,
     log: Logger,
-  ): Promise<ReconcileResult> {
+  ): Promise<InferenceServicePlan> {
     const namespace = service.metadata.namespace ?? 'default';
     const versions = new Map(
       modelVersions
@@ -192,7 +197,7 @@ export function inferenceServiceController(
         stable: deployments.get(namespace, deploymentName(service, 'stable')),
         canary: deployments.get(namespace, deploymentName(service, 'canary')),
       },
-      verdict: await analyse(service, versions, log),
+      ...(await analyse(service, versions, log)),
       image: options.image,
       nowMs: clock.now(),
     });
@@ -200,21 +205,7 @@ export function inferenceServiceController(
     for (const track of plan.remove) {
       await client.delete(BuiltinResources.deployment, namespace, deploymentName(service, track));
     }
-    const written = await applyStatusIfChanged(
-      client,
-      FerryResources.inferenceService,
-      service,
-      plan.status,
-      fieldManager,
-    );
-    if (written && plan.transition !== undefined)
-      await recorder.record(service, {
-        type: plan.transition.type,
-        reason: plan.transition.reason,
-        action: 'Rollout',
-        note: plan.transition.message,
-      });
-    return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+    return plan;
   }
 
   function servicesNaming(modelVersion: KubernetesObject): string[] {
@@ -259,7 +250,7 @@ export function inferenceServiceController(
       const service = services.get(namespace, name);
       if (service === undefined) return {};
       return reconcileFinalized(context, FerryResources.inferenceService, service, {
-        apply: (current) => reconcile(current, log),
+        apply: (current) => apply(current, log),
         cleanup,
       });
     },

@@ -10,7 +10,10 @@
  * - Progressing: present (True) only while a canary is under analysis;
  * - Degraded: present (True) only while the declared version cannot be rolled out (it was
  *   rolled back, is rejected, missing or not validated yet, or the canary fails with
- *   autoRollback off). The stable version keeps serving, so Ready may stay True.
+ *   autoRollback off). The stable version keeps serving, so Ready may stay True;
+ * - Reconciling: while a canary is under analysis or the serving Deployment rolls out;
+ * - Stalled: while the declared version is Degraded and no canary is in flight: only a
+ *   change of `spec.modelVersion` (or `ferry.dev/retry`) moves it.
  *
  * A canary step with no canary pod available for `CANARY_PROGRESS_DEADLINE_MS` fails as
  * `CanaryUnavailable` (a model that will not start must not hold the rollout forever).
@@ -23,9 +26,9 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { InferenceService, InferenceServiceStatus, ModelVersion } from '../../api/index.js';
 import { formatDuration } from '../../api/duration.js';
-import { removeCondition, setCondition } from '../../runtime/conditions.js';
-import type { Verdict } from './analysis.js';
-import { planRollout, targetState, type RolloutPlan } from './rollout.js';
+import type { ConditionState, StepOutcome, Summary } from '../../runtime/summarize.js';
+import type { StepBaseline, Verdict } from './analysis.js';
+import { planRollout, targetState } from './rollout.js';
 import {
   desiredDeployment,
   desiredHttpRoute,
@@ -42,8 +45,10 @@ export interface InferenceServiceObserved {
   modelVersions: ReadonlyMap<string, ModelVersion>;
   /** The service's Deployments as the cluster has them. */
   deployments: Record<Track, V1Deployment | undefined>;
-  /** The analysis of the running canary, when one is under way. */
-  verdict: Verdict | undefined;
+  /** The analysis of the running canary step, when one is under way. */
+  verdict?: Verdict | undefined;
+  /** The step's baseline to keep, when this analysis was the step's first reading. */
+  baseline?: StepBaseline | undefined;
   /** Image that runs `ferry serve`. */
   image: string;
   nowMs: number;
@@ -51,14 +56,11 @@ export interface InferenceServiceObserved {
 
 export type WorkloadObject = V1Deployment | V1Service | ReturnType<typeof desiredHttpRoute>;
 
-export interface InferenceServicePlan {
-  status: InferenceServiceStatus;
+export interface InferenceServicePlan extends StepOutcome<InferenceServiceStatus> {
   /** Objects to server-side apply, in order. */
   apply: WorkloadObject[];
   /** Deployments to delete. */
   remove: Track[];
-  transition: RolloutPlan['transition'];
-  requeueAfterMs: number | undefined;
 }
 
 /** Whether the Deployment runs `version`, as far as its controller has caught up. */
@@ -157,23 +159,19 @@ export function planInferenceService(observed: InferenceServiceObserved): Infere
     apply.push(desiredHttpRoute(service, weight));
   }
 
-  let conditions = rollout.status.conditions ?? [];
-  const set = (type: string, status: 'True' | 'False', reason: string, message: string) => {
-    conditions = setCondition(
-      conditions,
-      { type, status, reason, message, observedGeneration: generation },
-      nowMs,
-    );
-  };
+  let ready: ConditionState;
   if (stableVersion === undefined) {
-    set(
-      'Ready',
-      'False',
-      rollout.degraded?.reason ?? 'NoStableVersion',
-      rollout.degraded?.message ?? 'no version is serving yet',
-    );
+    ready = {
+      status: 'False',
+      reason: rollout.degraded?.reason ?? 'NoStableVersion',
+      message: rollout.degraded?.message ?? 'no version is serving yet',
+    };
   } else if (stable === undefined) {
-    set('Ready', 'False', 'ModelVersionNotFound', `ModelVersion ${stableVersion} is not found`);
+    ready = {
+      status: 'False',
+      reason: 'ModelVersionNotFound',
+      message: `ModelVersion ${stableVersion} is not found`,
+    };
   } else {
     // At a 100% step the canary alone serves; otherwise the stable Deployment does.
     const [track, version] =
@@ -181,42 +179,71 @@ export function planInferenceService(observed: InferenceServiceObserved): Infere
         ? (['canary', canaryVersion] as const)
         : (['stable', stableVersion] as const);
     const deployment = deployments[track];
-    if (replicas[track] === 0) set('Ready', 'True', 'ScaledToZero', `${version} has 0 replicas`);
+    if (replicas[track] === 0)
+      ready = { status: 'True', reason: 'ScaledToZero', message: `${version} has 0 replicas` };
     else if (answers(deployment, version))
-      set(
-        'Ready',
-        'True',
-        'Serving',
-        `${version} serves, ${String(deployment?.status?.availableReplicas ?? 0)} of ${String(replicas[track])} replicas available`,
-      );
-    else set('Ready', 'False', 'Deploying', rollingMessage(deployment, version, replicas[track]));
+      ready = {
+        status: 'True',
+        reason: 'Serving',
+        message: `${version} serves, ${String(deployment?.status?.availableReplicas ?? 0)} of ${String(replicas[track])} replicas available`,
+      };
+    else
+      ready = {
+        status: 'False',
+        reason: 'Deploying',
+        message: rollingMessage(deployment, version, replicas[track]),
+      };
   }
-  if (canaryVersion === undefined) {
-    conditions = removeCondition(conditions, 'Progressing');
-  } else {
-    const steps = service.spec.rollout?.steps?.length ?? 0;
-    set(
-      'Progressing',
-      'True',
-      'CanaryAnalysis',
-      `canary ${canaryVersion} at step ${String((rollout.status.step ?? 0) + 1)} of ${String(steps)}, ${String(weight)}% of traffic`,
-    );
-  }
-  if (rollout.degraded === undefined) conditions = removeCondition(conditions, 'Degraded');
-  else set('Degraded', 'True', rollout.degraded.reason, rollout.degraded.message);
+  const steps = service.spec.rollout?.steps?.length ?? 0;
+  const progressing: ConditionState | undefined =
+    canaryVersion === undefined
+      ? undefined
+      : {
+          status: 'True',
+          reason: 'CanaryAnalysis',
+          message: `canary ${canaryVersion} at step ${String((rollout.status.step ?? 0) + 1)} of ${String(steps)}, ${String(weight)}% of traffic`,
+        };
+  const degraded: ConditionState | undefined =
+    rollout.degraded === undefined ? undefined : { status: 'True', ...rollout.degraded };
+  const summary: Summary = {
+    ready,
+    ...(progressing !== undefined
+      ? { reconciling: { reason: progressing.reason, message: progressing.message } }
+      : ready.reason === 'Deploying'
+        ? { reconciling: { reason: ready.reason, message: ready.message } }
+        : {}),
+    ...(rollout.degraded !== undefined && canaryVersion === undefined
+      ? { stalled: rollout.degraded }
+      : {}),
+    conditions: { Progressing: progressing, Degraded: degraded },
+  };
 
   const url = stable === undefined ? undefined : serviceUrl(service, stable.spec.model);
-  const { url: _previousUrl, ...rest } = rollout.status;
+  const { url: _previousUrl, stepBaseline: previousBaseline, ...rest } = rollout.status;
+  // A baseline belongs to the step it was taken in; a new step takes its own.
+  const baseline = observed.baseline ?? previousBaseline;
+  const keepBaseline =
+    canaryVersion !== undefined && baseline?.stepStartTime === rollout.status.stepStartTime;
   return {
     status: {
       ...rest,
       observedGeneration: generation,
-      conditions,
       ...(url === undefined ? {} : { url }),
+      ...(keepBaseline ? { stepBaseline: baseline } : {}),
     },
+    summary,
     apply,
     remove,
-    transition: rollout.transition,
-    requeueAfterMs: rollout.requeueAfterMs,
+    ...(rollout.transition === undefined
+      ? {}
+      : {
+          event: {
+            type: rollout.transition.type,
+            reason: rollout.transition.reason,
+            action: 'Rollout',
+            note: rollout.transition.message,
+          },
+        }),
+    ...(rollout.requeueAfterMs === undefined ? {} : { requeueAfterMs: rollout.requeueAfterMs }),
   };
 }

@@ -22,7 +22,7 @@ import {
 } from '../../api/index.js';
 import { formatTimestamp } from '../../runtime/clock.js';
 import { getCondition } from '../../runtime/conditions.js';
-import { GATES_FAILED, validationOfThisGeneration } from '../model-version/plan.js';
+import { GATES_FAILED, validationOfThisGeneration } from '../validation.js';
 import type { Verdict } from './analysis.js';
 
 export type TargetState = 'Ready' | 'Validating' | 'Rejected' | 'Missing';

@@ -66,7 +66,10 @@ export async function scrapeTrack(pods: readonly V1Pod[], model: string): Promis
   );
   const answered = readings.flatMap((reading) => (reading.error === undefined ? [reading] : []));
   return {
-    figures: servingFigures(answered.flatMap((reading) => parsePrometheusText(reading.metrics))),
+    pods: answered.map((reading) => ({
+      pod: reading.name,
+      figures: servingFigures(parsePrometheusText(reading.metrics)),
+    })),
     samples: answered.map((reading) => reading.samples),
     unreachable: readings.flatMap((reading) =>
       reading.error === undefined ? [] : [`${reading.name}: ${reading.error}`],

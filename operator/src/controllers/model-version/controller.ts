@@ -7,20 +7,18 @@
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type InferenceService, type ModelVersion } from '../../api/index.js';
-import { getCondition, setCondition } from '../../runtime/conditions.js';
 import { WaitingError } from '../../runtime/errors.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import type { ControllerDefinition } from '../../runtime/manager.js';
-import type { ReconcileResult } from '../../runtime/requeue.js';
-import { applyStatusIfChanged } from '../../runtime/status.js';
 import type { ControllerContext } from '../context.js';
 import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
+import { validationOfThisGeneration } from '../validation.js';
 import {
   planModelVersion,
   servingServices,
-  validationOfThisGeneration,
   type ArtifactCheck,
+  type ModelVersionPlan,
 } from './plan.js';
 
 export interface ModelVersionControllerOptions {
@@ -38,48 +36,30 @@ export function modelVersionController(
   context: ControllerContext,
   options: ModelVersionControllerOptions,
 ): ControllerDefinition {
-  const { manager, client, clock, recorder, fieldManager } = context;
+  const { manager, clock } = context;
   const modelVersions = manager.informer<Stored<ModelVersion>>(FerryResources.modelVersion);
   const services = manager.informer<Stored<InferenceService>>(FerryResources.inferenceService);
 
-  async function apply(modelVersion: Stored<ModelVersion>): Promise<ReconcileResult> {
+  async function apply(modelVersion: Stored<ModelVersion>): Promise<ModelVersionPlan> {
     const inNamespace = services.list(modelVersion.metadata.namespace);
     // Each generation's artifact is read once, to a conclusion.
     const artifact =
       validationOfThisGeneration(modelVersion) !== undefined
         ? undefined
         : await options.inspect(modelVersion.spec.artifact);
-    const status = planModelVersion({
+    const plan = planModelVersion({
       modelVersion,
       artifact,
       services: inNamespace,
       nowMs: clock.now(),
     });
-    const before = modelVersion.status?.stage;
-    const written = await applyStatusIfChanged(
-      client,
-      FerryResources.modelVersion,
-      modelVersion,
-      status,
-      fieldManager,
-    );
-    if (written && status.stage !== before) {
-      const rejected = getCondition(status.conditions, 'Rejected');
-      await recorder.record(modelVersion, {
-        type: status.stage === 'Rejected' ? 'Warning' : 'Normal',
-        reason:
-          status.stage === 'Rejected'
-            ? (rejected?.reason ?? 'Rejected')
-            : (status.stage ?? 'Candidate'),
-        action: 'Reconcile',
-        note: rejected?.message ?? `stage ${status.stage ?? ''}`,
-      });
-    }
-    const retry = artifact !== undefined && !artifact.ok && artifact.retryable;
-    return retry ? { requeueAfterMs: UNREACHABLE_RECHECK_MS } : {};
+    // An artifact that could not be read is read again; a verdict is final for its generation.
+    const unread = plan.summary.conditions?.Validated?.status === 'Unknown';
+    return unread ? { ...plan, requeueAfterMs: UNREACHABLE_RECHECK_MS } : plan;
   }
 
-  async function cleanup(modelVersion: Stored<ModelVersion>): Promise<ReconcileResult> {
+  /** Refuses to let the version go while a service serves or names it. */
+  function cleanup(modelVersion: Stored<ModelVersion>): Promise<void> {
     const name = modelVersion.metadata.name ?? '';
     const inNamespace = services.list(modelVersion.metadata.namespace);
     const holders = [
@@ -90,37 +70,13 @@ export function modelVersionController(
           .map((service) => service.metadata.name ?? ''),
       ]),
     ].sort();
-    if (holders.length === 0) return {};
-    const message = `InferenceService ${holders.join(', ')} serves or names this version; point its spec.modelVersion elsewhere before deleting it`;
-    const conditions = setCondition(
-      modelVersion.status?.conditions,
-      {
-        type: 'Ready',
-        status: 'False',
-        reason: 'DeletionBlocked',
-        message,
-        observedGeneration: modelVersion.metadata.generation ?? 0,
-      },
-      clock.now(),
+    if (holders.length === 0) return Promise.resolve();
+    return Promise.reject(
+      new WaitingError(
+        `InferenceService ${holders.join(', ')} serves or names this version; point its spec.modelVersion elsewhere before deleting it`,
+        { reason: 'DeletionBlocked', requeueAfterMs: BLOCKED_RECHECK_MS },
+      ),
     );
-    const written = await applyStatusIfChanged(
-      client,
-      FerryResources.modelVersion,
-      modelVersion,
-      { ...modelVersion.status, conditions },
-      fieldManager,
-    );
-    if (written)
-      await recorder.record(modelVersion, {
-        type: 'Warning',
-        reason: 'DeletionBlocked',
-        action: 'Delete',
-        note: message,
-      });
-    throw new WaitingError(message, {
-      reason: 'DeletionBlocked',
-      requeueAfterMs: BLOCKED_RECHECK_MS,
-    });
   }
 
   return {

@@ -13,7 +13,6 @@
  */
 
 import {
-  type Condition,
   type Gate,
   type InferenceService,
   type ModelStage,
@@ -21,7 +20,9 @@ import {
   type ModelVersionStatus,
 } from '../../api/index.js';
 import { formatTimestamp } from '../../runtime/clock.js';
-import { getCondition, setCondition } from '../../runtime/conditions.js';
+import { getCondition } from '../../runtime/conditions.js';
+import { GATES_FAILED } from '../validation.js';
+import type { ConditionState, StepOutcome, Summary } from '../../runtime/summarize.js';
 
 type Signature = NonNullable<ModelVersionStatus['signature']>;
 type Tensor = NonNullable<Signature['inputs']>[number];
@@ -33,7 +34,11 @@ export type ArtifactCheck =
       ok: false;
       reason: 'DigestMismatch' | 'NotLoadable' | 'ArtifactNotFound' | 'ArtifactUnreachable';
       message: string;
-      /** Whether a later attempt may succeed (network), or the version is bad for good. */
+      /**
+       * Whether a later attempt may succeed. Where the artifact cannot be read from (not
+       * found, unreachable) is the environment's problem and always retried; only what the
+       * artifact is (its digest, whether it loads) is a final verdict.
+       */
       retryable: boolean;
     };
 
@@ -45,22 +50,6 @@ export interface ModelVersionObserved {
   services: readonly InferenceService[];
   nowMs: number;
 }
-
-/**
- * The `Validated` condition when it concludes (True or False) for the current generation;
- * undefined while this generation's artifact has not been read to a conclusion.
- */
-export function validationOfThisGeneration(modelVersion: ModelVersion): Condition | undefined {
-  const validated = getCondition(modelVersion.status?.conditions, 'Validated');
-  return validated !== undefined &&
-    validated.status !== 'Unknown' &&
-    validated.observedGeneration === (modelVersion.metadata.generation ?? 0)
-    ? validated
-    : undefined;
-}
-
-/** The reason of a rejection by `spec.gates`: the artifact is sound, its metrics are not. */
-export const GATES_FAILED = 'GatesFailed';
 
 /** `accuracy 0.85 is below the minimum 0.9`, one entry per failed gate. */
 export function failedGates(
@@ -132,22 +121,24 @@ function rolledBackBy(
   return services.find((service) => service.status?.lastRollback?.version === name);
 }
 
-export function planModelVersion(observed: ModelVersionObserved): ModelVersionStatus {
+/** Reasons that say where the artifact could not be read from, never what it is. */
+const ENVIRONMENT_REASONS: ReadonlySet<string> = new Set([
+  'ArtifactNotFound',
+  'ArtifactUnreachable',
+]);
+
+export type ModelVersionPlan = StepOutcome<ModelVersionStatus>;
+
+/**
+ * The status, the summary (Validated and Rejected beside the standard conditions) and an
+ * event when the stage changes.
+ */
+export function planModelVersion(observed: ModelVersionObserved): ModelVersionPlan {
   const { modelVersion, nowMs } = observed;
   const name = modelVersion.metadata.name ?? '';
   const generation = modelVersion.metadata.generation ?? 0;
   const previous = modelVersion.status ?? {};
   let status: ModelVersionStatus = { ...previous, observedGeneration: generation };
-  const set = (condition: Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>): void => {
-    status = {
-      ...status,
-      conditions: setCondition(
-        status.conditions,
-        { ...condition, observedGeneration: generation },
-        nowMs,
-      ),
-    };
-  };
 
   // Validation: from this read of the artifact, or as recorded for this generation.
   const artifact = observed.artifact;
@@ -162,7 +153,7 @@ export function planModelVersion(observed: ModelVersionObserved): ModelVersionSt
           reason: 'SignatureMismatch',
           message: `the model's signature differs from spec.signature: ${differences.join('; ')}`,
         };
-    } else if (artifact.retryable) {
+    } else if (artifact.retryable || ENVIRONMENT_REASONS.has(artifact.reason)) {
       pending = { reason: artifact.reason, message: artifact.message };
     } else {
       rejection = { reason: artifact.reason, message: artifact.message };
@@ -179,18 +170,16 @@ export function planModelVersion(observed: ModelVersionObserved): ModelVersionSt
     rejection = { reason: GATES_FAILED, message: `gates failed: ${gateFailures.join('; ')}` };
   }
 
-  if (pending !== undefined) {
-    set({ type: 'Validated', status: 'Unknown', ...pending });
-  } else if (rejection !== undefined && rejection.reason !== GATES_FAILED) {
-    set({ type: 'Validated', status: 'False', ...rejection });
-  } else {
-    set({
-      type: 'Validated',
+  let validated: ConditionState;
+  if (pending !== undefined) validated = { status: 'Unknown', ...pending };
+  else if (rejection !== undefined && rejection.reason !== GATES_FAILED)
+    validated = { status: 'False', ...rejection };
+  else
+    validated = {
       status: 'True',
       reason: 'ArtifactVerified',
       message: 'the artifact matches its sha256, loads, and has the declared signature',
-    });
-  }
+    };
 
   const rolledBack = rolledBackBy(name, observed.services);
   if (rejection === undefined && rolledBack !== undefined) {
@@ -209,22 +198,28 @@ export function planModelVersion(observed: ModelVersionObserved): ModelVersionSt
   else if (previous.stage === 'Production' || previous.stage === 'Archived') stage = 'Archived';
   else stage = 'Candidate';
 
+  let summary: Summary;
   if (rejection !== undefined) {
-    set({ type: 'Rejected', status: 'True', ...rejection });
-    set({ type: 'Ready', status: 'False', ...rejection });
-  } else {
-    status = {
-      ...status,
-      conditions: (status.conditions ?? []).filter((c) => c.type !== 'Rejected'),
+    summary = {
+      ready: { status: 'False', ...rejection },
+      stalled: rejection,
+      conditions: { Validated: validated, Rejected: { status: 'True', ...rejection } },
     };
-    if (pending !== undefined) set({ type: 'Ready', status: 'False', ...pending });
-    else
-      set({
-        type: 'Ready',
+  } else if (pending !== undefined) {
+    summary = {
+      ready: { status: 'False', ...pending },
+      reconciling: pending,
+      conditions: { Validated: validated, Rejected: undefined },
+    };
+  } else {
+    summary = {
+      ready: {
         status: 'True',
         reason: stage,
         message: `${stage}${servedBy.length > 0 ? `, served by ${servedBy.join(', ')}` : ''}`,
-      });
+      },
+      conditions: { Validated: validated, Rejected: undefined },
+    };
   }
 
   const primary = modelVersion.spec.primaryMetric ?? 'accuracy';
@@ -237,5 +232,18 @@ export function planModelVersion(observed: ModelVersionObserved): ModelVersionSt
   };
   if (servedBy.length > 0) status.servedBy = servedBy;
   else delete status.servedBy;
-  return status;
+  return {
+    status,
+    summary,
+    ...(stage === previous.stage
+      ? {}
+      : {
+          event: {
+            type: stage === 'Rejected' ? 'Warning' : 'Normal',
+            reason: stage === 'Rejected' ? (rejection?.reason ?? 'Rejected') : stage,
+            action: 'Reconcile',
+            note: rejection?.message ?? `stage ${stage}`,
+          },
+        }),
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * The TrainingJob controller's shell: reads the caches, asks `planTrainingJob`, applies
- * the actions, writes the status when it changed, and records events on transitions.
+ * the actions; the summarize step writes the status and records the phase's events.
  */
 
 import type { KubernetesObject, V1Job, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
@@ -14,8 +14,6 @@ import { isConflict, type ObjectLike } from '../../runtime/client.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
 import { labelKeys, ownerKeys, type ControllerDefinition } from '../../runtime/manager.js';
 import { BuiltinResources } from '../../runtime/resource.js';
-import { applyStatusIfChanged } from '../../runtime/status.js';
-import type { ReconcileResult } from '../../runtime/requeue.js';
 import type { ControllerContext } from '../context.js';
 import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
@@ -23,7 +21,12 @@ import { gpuCapacity, planAdmission, type GpuDemand } from './admission.js';
 import { OwnedJobs, OwnedPods, OwnedServices } from './cache.js';
 import { headlessServiceName, totalGpus, TRAINING_JOB_LABEL } from './job.js';
 import { modelVersionName } from './model-version.js';
-import { planTrainingJob, type Admission, type TrainingJobAction } from './plan.js';
+import {
+  planTrainingJob,
+  type Admission,
+  type TrainingJobAction,
+  type TrainingJobPlan,
+} from './plan.js';
 
 export interface TrainingJobControllerOptions {
   /** Where artifacts go when a TrainingJob has no spec.output. */
@@ -39,7 +42,7 @@ export function trainingJobController(
   context: ControllerContext,
   options: TrainingJobControllerOptions,
 ): ControllerDefinition {
-  const { manager, client, clock, recorder, fieldManager } = context;
+  const { manager, client, clock, fieldManager } = context;
   const trainingJobs = manager.informer<TrainingJob & KubernetesObject>(FerryResources.trainingJob);
   const datasets = manager.informer<Dataset & KubernetesObject>(FerryResources.dataset);
   const modelVersions = manager.informer<ModelVersion & KubernetesObject>(
@@ -101,7 +104,7 @@ export function trainingJobController(
     };
   }
 
-  async function apply(trainingJob: TrainingJob & KubernetesObject): Promise<ReconcileResult> {
+  async function apply(trainingJob: TrainingJob & KubernetesObject): Promise<TrainingJobPlan> {
     const namespace = trainingJob.metadata.namespace ?? 'default';
     const name = trainingJob.metadata.name ?? '';
     const job = jobs.get(namespace, name);
@@ -120,7 +123,7 @@ export function trainingJobController(
         nowMs: clock.now(),
       });
 
-    let plan: ReturnType<typeof planTrainingJob> | undefined;
+    let plan: TrainingJobPlan | undefined;
     if (job !== undefined) {
       // Past admission: nothing here can hand out GPUs, so no need to wait for the lock.
       plan = decide();
@@ -137,19 +140,8 @@ export function trainingJobController(
       admissionLock = turn.catch(() => undefined);
       await turn;
     }
-    if (plan === undefined) return {};
-
-    const before = trainingJob.status?.phase;
-    const written = await applyStatusIfChanged(
-      client,
-      FerryResources.trainingJob,
-      trainingJob,
-      plan.status,
-      fieldManager,
-    );
-    if (written && plan.status.phase !== before)
-      await recordTransition(trainingJob, plan.status.phase, plan.status.message ?? '');
-    return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+    if (plan === undefined) throw new Error('the admission lock ran no plan');
+    return plan;
   }
 
   async function perform(action: TrainingJobAction): Promise<void> {
@@ -167,22 +159,7 @@ export function trainingJobController(
     }
   }
 
-  async function recordTransition(
-    trainingJob: TrainingJob & KubernetesObject,
-    phase: TrainingPhase | undefined,
-    message: string,
-  ): Promise<void> {
-    if (phase === undefined) return;
-    const failed = phase === 'Failed';
-    await recorder.record(trainingJob, {
-      type: failed ? 'Warning' : 'Normal',
-      reason: phase === 'Succeeded' ? 'ModelVersionRegistered' : phase,
-      action: 'Reconcile',
-      note: message,
-    });
-  }
-
-  async function cleanup(trainingJob: TrainingJob & KubernetesObject): Promise<ReconcileResult> {
+  async function cleanup(trainingJob: TrainingJob & KubernetesObject): Promise<void> {
     const namespace = trainingJob.metadata.namespace ?? 'default';
     // Background propagation: the garbage collector removes the Job's Pods after it.
     await client.delete(
@@ -193,7 +170,6 @@ export function trainingJobController(
     );
     await client.delete(BuiltinResources.service, namespace, headlessServiceName(trainingJob));
     admittedHere.delete(demandOf(trainingJob).key);
-    return {};
   }
 
   return {

@@ -17,7 +17,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { Labels, parseDuration, type TrainingJob } from '../../api/index.js';
+import { AppManagedBy, Labels, parseDuration, type TrainingJob } from '../../api/index.js';
 import { CLAIMS_ROOT, containerPath } from '../claims.js';
 import { ownedMetadata } from '../owner.js';
 import {
@@ -143,7 +143,7 @@ export function desiredHeadlessService(trainingJob: TrainingJob): V1Service | un
 
 function jobLabels(trainingJob: TrainingJob): Record<string, string> {
   return {
-    'app.kubernetes.io/managed-by': 'ferry',
+    [AppManagedBy.label]: AppManagedBy.ferry,
     [TRAINING_JOB_LABEL]: jobName(trainingJob),
     [Labels.model]: trainingJob.spec.model,
   };

@@ -17,7 +17,8 @@ import {
   type TrainingJobStatus,
   type TrainingPhase,
 } from '../../api/index.js';
-import { getCondition, setCondition } from '../../runtime/conditions.js';
+import { getCondition } from '../../runtime/conditions.js';
+import { restatedSummary, type StepOutcome, type Summary } from '../../runtime/summarize.js';
 import {
   desiredHeadlessService,
   desiredJob,
@@ -56,11 +57,8 @@ export type TrainingJobAction =
   | { type: 'createService'; service: V1Service }
   | { type: 'createModelVersion'; modelVersion: ModelVersion };
 
-export interface TrainingJobPlan {
-  status: TrainingJobStatus;
+export interface TrainingJobPlan extends StepOutcome<TrainingJobStatus> {
   actions: TrainingJobAction[];
-  /** Look again after this long even without a watch event. */
-  requeueAfterMs?: number;
 }
 
 const TERMINAL: readonly TrainingPhase[] = ['Succeeded', 'Failed'];
@@ -69,7 +67,28 @@ const DATASET_RECHECK_MS = 30_000;
 export const RESULT_POD_GRACE_MS = 60_000;
 const RESULT_POD_RECHECK_MS = 1_000;
 
+/**
+ * What to do and what to say; an event goes with every change of phase (Succeeded reads
+ * `ModelVersionRegistered`).
+ */
 export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan {
+  const plan = planPhase(observed);
+  const phase = plan.status.phase;
+  if (phase === undefined || phase === observed.trainingJob.status?.phase) return plan;
+  return {
+    ...plan,
+    event: {
+      type: phase === 'Failed' ? 'Warning' : 'Normal',
+      reason: phase === 'Succeeded' ? 'ModelVersionRegistered' : phase,
+      action: 'Reconcile',
+      note: plan.status.message ?? '',
+    },
+  };
+}
+
+type Phased = Pick<TrainingJobPlan, 'status' | 'summary'>;
+
+function planPhase(observed: TrainingJobObserved): TrainingJobPlan {
   const { trainingJob, nowMs } = observed;
   const previous = trainingJob.status ?? {};
   const generation = trainingJob.metadata.generation ?? 0;
@@ -79,48 +98,27 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
     gpus: totalGpus(trainingJob),
   };
 
-  /** Status with phase, message and the Ready/Reconciling/Stalled conditions that go with it. */
+  /**
+   * The status with its phase and message, and the summary that goes with the phase:
+   * Ready once Succeeded; Reconciling until terminal; Stalled when Failed or stuck.
+   */
   const withPhase = (
     status: TrainingJobStatus,
     phase: TrainingPhase,
     reason: string,
     message: string,
-    stalled?: { reason: string; message: string },
-  ): TrainingJobStatus => {
-    const done = phase === 'Succeeded';
+    stuck?: { reason: string; message: string },
+  ): Phased => {
     const terminal = TERMINAL.includes(phase);
-    let conditions = setCondition(
-      status.conditions,
-      {
-        type: 'Ready',
-        status: done ? 'True' : 'False',
-        reason,
-        message,
-        observedGeneration: generation,
-      },
-      nowMs,
-    );
-    conditions = setCondition(
-      conditions,
-      {
-        type: 'Reconciling',
-        status: terminal ? 'False' : 'True',
-        reason: terminal ? reason : 'Progressing',
-        message: terminal ? message : `phase ${phase}: ${message}`,
-        observedGeneration: generation,
-      },
-      nowMs,
-    );
-    const stall = stalled ?? (phase === 'Failed' ? { reason, message } : undefined);
-    conditions =
-      stall === undefined
-        ? conditions.filter((condition) => condition.type !== 'Stalled')
-        : setCondition(
-            conditions,
-            { type: 'Stalled', status: 'True', ...stall, observedGeneration: generation },
-            nowMs,
-          );
-    return { ...status, phase, message, conditions };
+    const stalled = stuck ?? (phase === 'Failed' ? { reason, message } : undefined);
+    const summary: Summary = {
+      ready: { status: phase === 'Succeeded' ? 'True' : 'False', reason, message },
+      ...(terminal
+        ? {}
+        : { reconciling: { reason: 'Progressing', message: `phase ${phase}: ${message}` } }),
+      ...(stalled === undefined ? {} : { stalled }),
+    };
+    return { status: { ...status, phase, message }, summary };
   };
 
   // A finished TrainingJob is terminal: nothing is recreated, nothing re-registered.
@@ -129,14 +127,14 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
     TERMINAL.includes(previous.phase) &&
     (previous.phase === 'Failed' || previous.modelVersion !== undefined)
   ) {
-    return { status: base, actions: [] };
+    return { status: base, summary: restatedSummary(previous.conditions), actions: [] };
   }
 
   if (observed.job === undefined) {
     const dataset = observed.dataset;
     if (dataset === undefined) {
       return {
-        status: withPhase(
+        ...withPhase(
           base,
           'Pending',
           'DatasetNotFound',
@@ -149,7 +147,7 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
     const datasetReady = getCondition(dataset.status?.conditions, 'Ready');
     if (datasetReady?.status !== 'True' || dataset.status?.digest === undefined) {
       return {
-        status: withPhase(
+        ...withPhase(
           base,
           'Pending',
           'DatasetNotReady',
@@ -164,12 +162,7 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
     const admission: Admission = kueue ? { admitted: true } : observed.admission();
     if (!admission.admitted) {
       return {
-        status: withPhase(
-          { ...base, queuedTime },
-          'Queued',
-          'WaitingForCapacity',
-          admission.message,
-        ),
+        ...withPhase({ ...base, queuedTime }, 'Queued', 'WaitingForCapacity', admission.message),
         actions: [],
       };
     }
@@ -204,7 +197,11 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
           'Admitted',
           `admitted with ${totalGpus(trainingJob)} GPUs; the training Job is starting`,
         );
-    return { status: { ...started, jobName: trainingJob.metadata.name ?? '' }, actions };
+    return {
+      status: { ...started.status, jobName: trainingJob.metadata.name ?? '' },
+      summary: started.summary,
+      actions,
+    };
   }
 
   const observation = observeJob(observed.job, observed.pods);
@@ -229,13 +226,13 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
 
   if (observation.phase === 'Failed') {
     return {
-      status: withDuration(withPhase(timed, 'Failed', observation.reason, observation.message)),
+      ...withPhase(withDuration(timed), 'Failed', observation.reason, observation.message),
       actions: [],
     };
   }
   if (observation.phase !== 'Succeeded') {
     return {
-      status: withPhase(
+      ...withPhase(
         timed,
         observation.phase,
         observation.reason,
@@ -251,7 +248,7 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
     const waited = Number.isNaN(completed) ? 0 : nowMs - completed;
     if (waited < RESULT_POD_GRACE_MS) {
       return {
-        status: withPhase(
+        ...withPhase(
           timed,
           'Running',
           'ReadingResult',
@@ -262,13 +259,11 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
       };
     }
     return {
-      status: withDuration(
-        withPhase(
-          timed,
-          'Failed',
-          'ResultPodGone',
-          'the Job completed, but the Pod holding its result was deleted before Ferry could read it',
-        ),
+      ...withPhase(
+        withDuration(timed),
+        'Failed',
+        'ResultPodGone',
+        'the Job completed, but the Pod holding its result was deleted before Ferry could read it',
       ),
       actions: [],
     };
@@ -276,7 +271,7 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
   const parsed = parseTrainingResult(observation.result);
   if (!parsed.ok) {
     return {
-      status: withDuration(withPhase(timed, 'Failed', 'InvalidResult', parsed.message)),
+      ...withPhase(withDuration(timed), 'Failed', 'InvalidResult', parsed.message),
       actions: [],
     };
   }
@@ -285,7 +280,7 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
   const existing = observed.modelVersion;
   if (existing !== undefined && !registeredBy(existing, trainingJob)) {
     return {
-      status: withPhase(
+      ...withPhase(
         finished,
         'Failed',
         'ModelVersionConflict',
@@ -300,7 +295,7 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
     'ModelVersionRegistered',
     `registered ModelVersion "${name}"`,
   );
-  if (existing !== undefined) return { status: registered, actions: [] };
+  if (existing !== undefined) return { ...registered, actions: [] };
   const job = observed.job;
   const digest = jobEnv(job, 'FERRY_DATASET_DIGEST');
   const lineage = {
@@ -312,7 +307,7 @@ export function planTrainingJob(observed: TrainingJobObserved): TrainingJobPlan 
     trainingJob.spec.output?.uri ?? observed.defaultOutputUri,
   );
   return {
-    status: registered,
+    ...registered,
     actions: [
       {
         type: 'createModelVersion',

@@ -12,7 +12,8 @@ import { createExecutor, stacking, type Outcome } from '../executor.js';
 import { ServeMetrics } from '../metrics.js';
 import type { LoadedModel } from '../model.js';
 import { SampleStore } from '../samples.js';
-import { ferryVersion } from '../../runtime/version.js';
+import { packageVersion } from '../../runtime/version.js';
+import { PRODUCT } from '../../api/group.js';
 import { ClientGoneError, discardBody, PayloadTooLargeError, readBody } from './body.js';
 import { METHODS, routeOf, type Route } from './routes.js';
 
@@ -181,7 +182,7 @@ export class ModelServer {
       case 'server':
         reply(response, 200, {
           name: 'ferry',
-          version: ferryVersion(),
+          version: packageVersion(PRODUCT),
           extensions: [],
         });
         return;

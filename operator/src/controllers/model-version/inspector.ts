@@ -4,8 +4,8 @@
  */
 
 import { execFile } from 'node:child_process';
-import { TensorDatatypes } from '../api/index.js';
-import type { ArtifactCheck } from '../controllers/model-version/plan.js';
+import { TensorDatatypes } from '../../api/index.js';
+import type { ArtifactCheck } from './plan.js';
 
 type Tensor = Extract<ArtifactCheck, { ok: true }>['signature']['inputs'];
 

@@ -1,8 +1,9 @@
 /**
- * Reservoir sampling (Vitter's Algorithm R) over a stream of rows: after `seen` offers, the
+ * Reservoir sampling (Vitter's Algorithm R) that picks slots for rows kept elsewhere (parallel
+ * columns, say): after `seen` offers, the
  * held rows are a uniform sample of min(seen, capacity) of them. Pure given `random`.
  */
-export class Reservoir {
+export class ReservoirSlots {
   #seen = 0;
 
   constructor(
