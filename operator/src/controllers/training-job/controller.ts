@@ -132,10 +132,16 @@ export function trainingJobController(
       // Admission and Job creation happen under one lock, so the ledger is current.
       const turn = admissionLock.then(async () => {
         plan = decide();
-        if (plan.actions.some((action) => action.type === 'createJob')) {
-          admittedHere.set(demandOf(trainingJob).key, demandOf(trainingJob));
+        const demand = demandOf(trainingJob);
+        if (plan.actions.some((action) => action.type === 'createJob'))
+          admittedHere.set(demand.key, demand);
+        try {
+          for (const action of plan.actions) await perform(action);
+        } catch (error) {
+          // A Job the API server refused holds no GPUs.
+          admittedHere.delete(demand.key);
+          throw error;
         }
-        for (const action of plan.actions) await perform(action);
       });
       admissionLock = turn.catch(() => undefined);
       await turn;
