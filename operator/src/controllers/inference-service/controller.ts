@@ -34,7 +34,7 @@ import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
 import { analyseCanary, type StepBaseline, type Verdict } from './analysis.js';
 import { planInferenceService, type InferenceServicePlan, type WorkloadObject } from './plan.js';
-import { scrapeTrack } from './scrape.js';
+import { scrapeTrack, type ServingPod } from './scrape.js';
 import {
   deploymentName,
   desiredHttpRoute,
@@ -55,7 +55,7 @@ const ServingPods: Selection = {
   labelSelector: INFERENCE_SERVICE_LABEL,
   transform: <O extends KubernetesObject>(object: O): O => {
     const pod = object as V1Pod;
-    const slim: V1Pod = {
+    const slim: ServingPod = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: pod.metadata ?? {},
@@ -85,10 +85,10 @@ export function inferenceServiceController(
   const services = manager.informer<Stored<InferenceService>>(FerryResources.inferenceService);
   const modelVersions = manager.informer<Stored<ModelVersion>>(FerryResources.modelVersion);
   const deployments = manager.informer<V1Deployment>(BuiltinResources.deployment, ServingObjects);
-  const pods = manager.informer<V1Pod>(BuiltinResources.pod, ServingPods);
+  const pods = manager.informer<ServingPod>(BuiltinResources.pod, ServingPods);
   const kubeServices = manager.informer<V1Service>(BuiltinResources.service, ServingObjects);
 
-  function podsOf(service: InferenceService, track: Track): V1Pod[] {
+  function podsOf(service: InferenceService, track: Track): ServingPod[] {
     return pods
       .list(service.metadata.namespace)
       .filter(

@@ -5,12 +5,22 @@
  * for enough requests from the pods that do answer.
  */
 
-import type { V1Pod } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ContainerPort,
+  V1PodCondition,
+} from '@kubernetes/client-node';
 import type { SamplesSnapshot } from '../../serving/samples.js';
 import { parsePrometheusText, servingFigures, type TrackReading } from './analysis.js';
 import { SERVE_PORT } from './workloads.js';
 
 const SCRAPE_TIMEOUT_MS = 3000;
+
+/** A model server pod as the cache holds it: its containers' ports, IP and readiness. */
+export type ServingPod = KubernetesObject & {
+  spec: { containers: { name: string; ports?: V1ContainerPort[] }[] };
+  status: { podIP?: string; conditions?: V1PodCondition[] };
+};
 
 export interface TrackScrape extends TrackReading {
   /** Ready pods that did not answer, as `name: why`. */
@@ -21,20 +31,20 @@ type PodReading =
   | { name: string; error?: undefined; metrics: string; samples: SamplesSnapshot }
   | { name: string; error: string };
 
-function isReady(pod: V1Pod): boolean {
+function isReady(pod: ServingPod): boolean {
   return (
-    pod.status?.conditions?.some(
+    pod.status.conditions?.some(
       (condition) => condition.type === 'Ready' && condition.status === 'True',
     ) ?? false
   );
 }
 
 /** `http://<podIP>:<port>` of the pod's `http` container port. */
-function podAddress(pod: V1Pod): string | undefined {
-  const ip = pod.status?.podIP;
+function podAddress(pod: ServingPod): string | undefined {
+  const ip = pod.status.podIP;
   if (ip === undefined || ip === '') return undefined;
   const port =
-    pod.spec?.containers
+    pod.spec.containers
       .flatMap((container) => container.ports ?? [])
       .find((candidate) => candidate.name === 'http')?.containerPort ?? SERVE_PORT;
   return `http://${ip.includes(':') ? `[${ip}]` : ip}:${String(port)}`;
@@ -47,7 +57,10 @@ async function getText(url: string): Promise<string> {
   return body;
 }
 
-export async function scrapeTrack(pods: readonly V1Pod[], model: string): Promise<TrackScrape> {
+export async function scrapeTrack(
+  pods: readonly ServingPod[],
+  model: string,
+): Promise<TrackScrape> {
   const readings = await Promise.all(
     pods.filter(isReady).map(async (pod): Promise<PodReading> => {
       const address = podAddress(pod);

@@ -5,12 +5,34 @@
  * informer has already dropped managedFields.)
  */
 
-import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ContainerStatus,
+  V1EnvVar,
+  V1Job,
+  V1JobStatus,
+  V1Pod,
+} from '@kubernetes/client-node';
 import type { Selection } from '../../runtime/manager.js';
 import { TRAINING_JOB_LABEL } from './job.js';
 
+/** A Job as the cache holds it: its status, its mode, and its containers' contract env. */
+export type CachedJob = KubernetesObject & {
+  spec?: {
+    completionMode?: string;
+    suspend?: boolean;
+    template: { spec?: { containers: { name: string; env?: V1EnvVar[] }[] } };
+  };
+  status?: V1JobStatus;
+};
+
+/** A Pod as the cache holds it: its phase and container states. */
+export type CachedPod = KubernetesObject & {
+  status?: { phase?: string; containerStatuses?: V1ContainerStatus[] };
+};
+
 /** Keeps the Job's status, its mode, and the contract env of its containers (for lineage). */
-function slimJob(job: V1Job): V1Job {
+function slimJob(job: V1Job): CachedJob {
   const containers = job.spec?.template.spec?.containers ?? [];
   return {
     apiVersion: job.apiVersion ?? 'batch/v1',
@@ -37,7 +59,7 @@ function slimJob(job: V1Job): V1Job {
 }
 
 /** Keeps the Pod's phase and container states (exit codes, reasons, termination messages). */
-function slimPod(pod: V1Pod): V1Pod {
+function slimPod(pod: V1Pod): CachedPod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -55,8 +77,9 @@ function slimPod(pod: V1Pod): V1Pod {
   };
 }
 
-function trimmed<T>(slim: (object: T) => T): Selection['transform'] {
-  return <O extends KubernetesObject>(object: O) => slim(object as unknown as T) as unknown as O;
+/** An informer transform from what the API server sends to what the cache keeps. */
+function trimmed(slim: (object: never) => KubernetesObject): Selection['transform'] {
+  return <O extends KubernetesObject>(object: O) => slim(object as never) as O;
 }
 
 export const OwnedJobs: Selection = {

@@ -3,7 +3,7 @@
  * the actions; the summarize step writes the status and records the phase's events.
  */
 
-import type { KubernetesObject, V1Job, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Node, V1Service } from '@kubernetes/client-node';
 import {
   type Dataset,
   type ModelVersion,
@@ -18,7 +18,7 @@ import type { ControllerContext } from '../context.js';
 import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
 import { gpuCapacity, planAdmission, type GpuDemand } from './admission.js';
-import { OwnedJobs, OwnedPods, OwnedServices } from './cache.js';
+import { OwnedJobs, OwnedPods, OwnedServices, type CachedJob, type CachedPod } from './cache.js';
 import { headlessServiceName, totalGpus, TRAINING_JOB_LABEL } from './job.js';
 import { modelVersionName } from './model-version.js';
 import {
@@ -49,8 +49,8 @@ export function trainingJobController(
     FerryResources.modelVersion,
   );
   // Only the Jobs, Pods and Services Ferry made: a cluster may hold many more.
-  const jobs = manager.informer<V1Job>(BuiltinResources.job, OwnedJobs);
-  const pods = manager.informer<V1Pod>(BuiltinResources.pod, OwnedPods);
+  const jobs = manager.informer<CachedJob>(BuiltinResources.job, OwnedJobs);
+  const pods = manager.informer<CachedPod>(BuiltinResources.pod, OwnedPods);
   const services = manager.informer<V1Service>(BuiltinResources.service, OwnedServices);
   const nodes = manager.informer<V1Node>(BuiltinResources.node);
 

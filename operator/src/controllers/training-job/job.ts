@@ -25,6 +25,7 @@ import {
   restrictedPodSecurityContext,
 } from '../pod-security.js';
 import { GPU_PRODUCT_LABEL, GPU_RESOURCE } from './admission.js';
+import type { CachedJob } from './cache.js';
 
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
 export const TRAINING_JOB_LABEL = 'ferry.dev/training-job';
@@ -82,7 +83,7 @@ export function outputDirectoryUri(trainingJob: TrainingJob, outputUri: string):
 }
 
 /** The value of a contract variable in the Job Ferry created (what the run really used). */
-export function jobEnv(job: V1Job, name: (typeof CONTRACT_ENV)[number]): string | undefined {
+export function jobEnv(job: CachedJob, name: (typeof CONTRACT_ENV)[number]): string | undefined {
   const container = job.spec?.template.spec?.containers.find((c) => c.name === CONTAINER_NAME);
   return container?.env?.find((variable) => variable.name === name)?.value;
 }

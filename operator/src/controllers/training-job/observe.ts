@@ -4,7 +4,8 @@
  * stuck pod (image pull errors, OOMKilled, deadline exceeded, backoff limit exceeded).
  */
 
-import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus } from '@kubernetes/client-node';
+import type { CachedJob, CachedPod } from './cache.js';
 import type { TrainingPhase } from '../../api/index.js';
 import { CONTAINER_NAME } from './job.js';
 
@@ -36,7 +37,7 @@ const IMAGE_ERRORS = new Set([
   'CreateContainerConfigError',
 ]);
 
-export function observeJob(job: V1Job, pods: readonly V1Pod[]): JobObservation {
+export function observeJob(job: CachedJob, pods: readonly CachedPod[]): JobObservation {
   const status = job.status ?? {};
   const attempts = (status.active ?? 0) + (status.succeeded ?? 0) + (status.failed ?? 0);
   const times = {
@@ -136,12 +137,12 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[]): JobObservation {
   };
 }
 
-function trainer(pod: V1Pod): V1ContainerStatus | undefined {
+function trainer(pod: CachedPod): V1ContainerStatus | undefined {
   return pod.status?.containerStatuses?.find((c) => c.name === CONTAINER_NAME);
 }
 
 /** The pod whose result counts: completion index 0 for Indexed Jobs, else the latest success. */
-function succeededPod(job: V1Job, pods: readonly V1Pod[]): V1Pod | undefined {
+function succeededPod(job: CachedJob, pods: readonly CachedPod[]): CachedPod | undefined {
   const succeeded = pods.filter((pod) => pod.status?.phase === 'Succeeded');
   if (job.spec?.completionMode === 'Indexed') {
     return succeeded.find(
@@ -151,12 +152,12 @@ function succeededPod(job: V1Job, pods: readonly V1Pod[]): V1Pod | undefined {
   return succeeded.sort((a, b) => finishedAt(b).localeCompare(finishedAt(a)))[0];
 }
 
-function finishedAt(pod: V1Pod): string {
+function finishedAt(pod: CachedPod): string {
   const finished = trainer(pod)?.state?.terminated?.finishedAt;
   return finished === undefined ? '' : toIso(finished);
 }
 
-function resultOf(pod: V1Pod): { result?: string } {
+function resultOf(pod: CachedPod): { result?: string } {
   const message = trainer(pod)?.state?.terminated?.message;
   return message === undefined ? {} : { result: message };
 }
@@ -168,7 +169,7 @@ interface Termination {
 }
 
 function findTermination(
-  pods: readonly V1Pod[],
+  pods: readonly CachedPod[],
   match: (state: { reason?: string; exitCode?: number }) => boolean,
 ): Termination | undefined {
   for (const pod of pods) {
@@ -186,7 +187,7 @@ function findTermination(
   return undefined;
 }
 
-function findWaiting(pods: readonly V1Pod[]): { reason: string; message: string } | undefined {
+function findWaiting(pods: readonly CachedPod[]): { reason: string; message: string } | undefined {
   for (const pod of pods) {
     const waiting = trainer(pod)?.state?.waiting;
     if (waiting?.reason !== undefined && IMAGE_ERRORS.has(waiting.reason)) {

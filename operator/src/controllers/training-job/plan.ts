@@ -8,7 +8,8 @@
  * the result and register exactly one ModelVersion. A finished TrainingJob is terminal.
  */
 
-import type { V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1Job, V1Service } from '@kubernetes/client-node';
+import type { CachedJob, CachedPod } from './cache.js';
 import {
   formatDuration,
   type Dataset,
@@ -34,8 +35,8 @@ export interface TrainingJobObserved {
   trainingJob: TrainingJob;
   /** Undefined when the Dataset does not exist. */
   dataset: Dataset | undefined;
-  job: V1Job | undefined;
-  pods: readonly V1Pod[];
+  job: CachedJob | undefined;
+  pods: readonly CachedPod[];
   service: V1Service | undefined;
   /** The ModelVersion with this job's deterministic name, if one exists. */
   modelVersion: ModelVersion | undefined;
