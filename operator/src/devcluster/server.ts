@@ -6,13 +6,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { release } from 'node:os';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { checkCustomResourceDefinition } from './apiextensions/structural.js';
 import { ApiError } from './core/errors.js';
-import type { JsonObject } from './core/json.js';
+import { getPath, isObject, type JsonObject } from './core/json.js';
 import { timestamp } from './core/time.js';
 import {
   aggregated,
@@ -56,6 +57,20 @@ const VERSION = {
   goVersion: 'go1.23.0',
   compiler: 'gc',
   platform: 'linux/amd64',
+};
+
+/** All ten NodeSystemInfo fields, which clients' typed models require. */
+const NODE_INFO: JsonObject = {
+  machineID: 'devcluster',
+  systemUUID: '00000000-0000-0000-0000-000000000000',
+  bootID: '00000000-0000-0000-0000-000000000000',
+  kernelVersion: release(),
+  osImage: 'devcluster',
+  containerRuntimeVersion: 'devcluster://local-processes',
+  kubeletVersion: VERSION.gitVersion,
+  kubeProxyVersion: VERSION.gitVersion,
+  operatingSystem: 'linux',
+  architecture: process.arch === 'x64' ? 'amd64' : process.arch,
 };
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -282,7 +297,12 @@ function bootstrap(cluster: Cluster): void {
       status: { phase: 'Active' },
     });
   }
-  if (cluster.store.get('/nodes', '', 'devcluster') === undefined) {
+  const restored = cluster.store.get('/nodes', '', 'devcluster');
+  if (restored !== undefined && getPath(restored, ['status', 'nodeInfo', 'bootID']) === undefined) {
+    const status = isObject(restored['status']) ? restored['status'] : {};
+    cluster.store.put('/nodes', { ...restored, status: { ...status, nodeInfo: NODE_INFO } });
+  }
+  if (restored === undefined) {
     const node: JsonObject = {
       apiVersion: 'v1',
       kind: 'Node',
@@ -304,7 +324,7 @@ function bootstrap(cluster: Cluster): void {
             lastTransitionTime: now,
           },
         ],
-        nodeInfo: { kubeletVersion: 'v1.32.0-devcluster' },
+        nodeInfo: NODE_INFO,
         addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
       },
     };
