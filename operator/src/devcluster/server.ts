@@ -5,10 +5,11 @@
  * the next requests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { release } from 'node:os';
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { release, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { checkCustomResourceDefinition } from './apiextensions/structural.js';
@@ -32,6 +33,7 @@ import { route } from './http/route.js';
 import { OpenApi } from './openapi/openapi.js';
 import { storageKey } from './registry/types.js';
 import { FileJournal } from './storage/journal.js';
+import { servingCertificates, type ServingCertificates } from './tls/certificates.js';
 import { Store } from './storage/store.js';
 
 export interface DevClusterOptions {
@@ -45,6 +47,12 @@ export interface DevClusterOptions {
   bookmarkMs?: number;
   /** Receives one line per request. */
   log?: (line: string) => void;
+  /**
+   * Serve HTTPS, as a real API server does, with a generated CA (kept in
+   * `<stateDir>/tls` when there is a state directory) that the kubeconfig trusts.
+   * Default false: plain HTTP.
+   */
+  tls?: boolean;
 }
 
 const VERSION = {
@@ -88,13 +96,18 @@ export class DevCluster {
     private readonly journal: FileJournal | undefined,
     openApi: OpenApi,
     options: DevClusterOptions,
+    private readonly tls: { certificates: ServingCertificates; scratch?: string } | undefined,
   ) {
     const bookmarkMs = options.bookmarkMs ?? 30_000;
-    this.server = createServer((request, response) => {
+    const listener = (request: IncomingMessage, response: ServerResponse): void => {
       this.handle(request, response, openApi, bookmarkMs, options.log).catch((error: unknown) => {
         sendError(response, error);
       });
-    });
+    };
+    this.server =
+      tls === undefined
+        ? createServer(listener)
+        : createHttpsServer({ cert: tls.certificates.cert, key: tls.certificates.key }, listener);
   }
 
   /** Starts a devcluster; resolves once it listens. */
@@ -113,7 +126,15 @@ export class DevCluster {
     }
     bootstrap(cluster);
     const openApi = new OpenApi(cluster.registry);
-    const instance = new DevCluster(cluster, new WatchSet(), collector, journal, openApi, options);
+    const instance = new DevCluster(
+      cluster,
+      new WatchSet(),
+      collector,
+      journal,
+      openApi,
+      options,
+      options.tls === true ? await certificatesFor(options.stateDir) : undefined,
+    );
     await new Promise<void>((resolve, reject) => {
       instance.server.once('error', reject);
       instance.server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -127,9 +148,14 @@ export class DevCluster {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://` when serving TLS. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}`;
+  }
+
+  /** The PEM of the CA clients must trust, when serving TLS. */
+  get certificateAuthority(): string | undefined {
+    return this.tls?.certificates.ca;
   }
 
   /** A kubeconfig (YAML) whose current context points here, namespace `default`. */
@@ -138,7 +164,18 @@ export class DevCluster {
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [
-        { name: 'devcluster', cluster: { server: this.url, 'insecure-skip-tls-verify': true } },
+        {
+          name: 'devcluster',
+          cluster:
+            this.tls === undefined
+              ? { server: this.url, 'insecure-skip-tls-verify': true }
+              : {
+                  server: this.url,
+                  'certificate-authority-data': Buffer.from(this.tls.certificates.ca).toString(
+                    'base64',
+                  ),
+                },
+        },
       ],
       users: [{ name: 'devcluster', user: { token: 'devcluster' } }],
       contexts: [
@@ -196,6 +233,8 @@ export class DevCluster {
       }),
     );
     this.journal?.close();
+    if (this.tls?.scratch !== undefined)
+      await rm(this.tls.scratch, { recursive: true, force: true });
   }
 
   private async handle(
@@ -271,11 +310,38 @@ export class DevCluster {
         return;
       }
       case 'openapi-v2':
+        // Only JSON: clients that accept nothing but the protobuf form get 406, as from a
+        // server that cannot produce it.
+        if (!acceptsJson(accept)) {
+          throw new ApiError(406, 'NotAcceptable', 'only application/json is served here');
+        }
+        sendJson(response, 200, openApi.swagger());
+        return;
       case 'unknown':
         break;
     }
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
+}
+
+/** Certificates kept with the state, or made in a scratch directory removed on stop. */
+async function certificatesFor(
+  stateDir: string | undefined,
+): Promise<{ certificates: ServingCertificates; scratch?: string }> {
+  if (stateDir !== undefined) {
+    return { certificates: await servingCertificates(join(stateDir, 'tls')) };
+  }
+  const scratch = await mkdtemp(join(tmpdir(), 'devcluster-tls-'));
+  return { certificates: await servingCertificates(scratch), scratch };
+}
+
+/** Whether an Accept header allows JSON (no header allows anything). */
+function acceptsJson(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true;
+  return accept
+    .split(',')
+    .map((part) => part.split(';')[0]?.trim() ?? '')
+    .some((type) => type === 'application/json' || type === '*/*' || type === 'application/*');
 }
 
 /** Creates the system namespaces and a ready Node, unless restored state has them. */
