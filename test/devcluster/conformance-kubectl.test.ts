@@ -19,6 +19,11 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
+/** `kubectl get <resource> <name> -o jsonpath=<expression>`'s output. */
+async function jsonpath(resource: string, name: string, expression: string): Promise<string> {
+  return (await h.kubectl(['get', resource, name, '-o', `jsonpath=${expression}`])).stdout;
+}
+
 async function getJson(args: string[]): Promise<Record<string, unknown>> {
   const result = await h.kubectl([...args, '-o', 'json']);
   expect(result.stderr).toBe('');
@@ -72,30 +77,24 @@ describe('kubectl typed creates (protobuf bodies)', () => {
       'job.batch/pb created',
       'cronjob.batch/pb created',
     ]);
-    const deployment = await h.kubectl([
-      'get',
+    const deployment = await jsonpath(
       'deploy',
       'pb',
-      '-o',
-      'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort} {.spec.selector.matchLabels.app}',
-    ]);
-    expect(deployment.stdout).toBe('nginx:1 80 pb');
-    const service = await h.kubectl([
-      'get',
+      '{.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort} {.spec.selector.matchLabels.app}',
+    );
+    expect(deployment).toBe('nginx:1 80 pb');
+    const service = await jsonpath(
       'svc',
       'pb',
-      '-o',
-      'jsonpath={.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.type}',
-    ]);
-    expect(service.stdout).toBe('80 8080 ClusterIP');
-    const job = await h.kubectl([
-      'get',
+      '{.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.type}',
+    );
+    expect(service).toBe('80 8080 ClusterIP');
+    const job = await jsonpath(
       'job',
       'pb',
-      '-o',
-      'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.restartPolicy}',
-    ]);
-    expect(job.stdout).toBe('busybox Never');
+      '{.spec.template.spec.containers[0].image} {.spec.template.spec.restartPolicy}',
+    );
+    expect(job).toBe('busybox Never');
   });
 });
 
@@ -153,14 +152,8 @@ describe('defaulting after every write', () => {
       '{"spec":{"revisionHistoryLimit":null}}',
     ]);
     expect(patched.code).toBe(0);
-    const limit = await h.kubectl([
-      'get',
-      'deploy',
-      'web',
-      '-o',
-      'jsonpath={.spec.revisionHistoryLimit}',
-    ]);
-    expect(limit.stdout).toBe('10');
+    const limit = await jsonpath('deploy', 'web', '{.spec.revisionHistoryLimit}');
+    expect(limit).toBe('10');
   });
 
   // Re-applying a manifest whose only differences from the live object are server
@@ -221,9 +214,7 @@ data: {a: "1", b: "${b}"}
     expect((await h.kubectl(['apply', '-f', path])).stdout.trim()).toBe(
       'configmap/migrate configured',
     );
-    expect((await h.kubectl(['get', 'cm', 'migrate', '-o', 'jsonpath={.data.b}'])).stdout).toBe(
-      '4',
-    );
+    expect(await jsonpath('cm', 'migrate', '{.data.b}')).toBe('4');
   });
 
   // Without the annotation, or against another manager's value, conflicts stay.
@@ -264,12 +255,9 @@ describe('immutable fields', () => {
       /The Service "fixed" is invalid: spec\.clusterIPs\[0\]: Invalid value: \[\]string\{"10\.96\.200\.200"\}: may not change once set/,
     );
     // Omitting the cluster IP in an update keeps the allocated one.
-    const ip = (await h.kubectl(['get', 'svc', 'fixed', '-o', 'jsonpath={.spec.clusterIP}']))
-      .stdout;
+    const ip = await jsonpath('svc', 'fixed', '{.spec.clusterIP}');
     await h.kubectl(['apply', '-f', path]);
-    expect(
-      (await h.kubectl(['get', 'svc', 'fixed', '-o', 'jsonpath={.spec.clusterIP}'])).stdout,
-    ).toBe(ip);
+    expect(await jsonpath('svc', 'fixed', '{.spec.clusterIP}')).toBe(ip);
   });
 });
 
@@ -473,10 +461,7 @@ spec:
     expect(names.stdout).toContain('replicaset.apps/rs');
     expect(names.stdout).toContain('replicationcontroller/rc');
     // An RC's selector defaults to its template's labels (core/v1 defaults).
-    expect(
-      (await h.kubectl(['get', 'rc', 'rc', '-o', 'jsonpath={.spec.selector.app} {.spec.replicas}']))
-        .stdout,
-    ).toBe('rc 1');
+    expect(await jsonpath('rc', 'rc', '{.spec.selector.app} {.spec.replicas}')).toBe('rc 1');
   });
 
   // SelfSubjectAccessReview and SelfSubjectReview are create-only: kubectl auth can-i and
