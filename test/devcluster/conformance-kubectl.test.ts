@@ -124,6 +124,28 @@ spec:
   });
 });
 
+describe('duplicate fields', () => {
+  // The strict JSON decoder reports a field given twice: Strict answers 400
+  // "strict decoding error: duplicate field ...", Warn stores the last value and warns.
+  it('are rejected under Strict and warned about under Warn', async () => {
+    const body =
+      '{"apiVersion":"v1","kind":"Service","metadata":{"name":"twice"},"spec":{"type":"ClusterIP","type":"NodePort","ports":[{"port":80}]}}';
+    const strict = await request(
+      'POST',
+      '/api/v1/namespaces/default/services?fieldValidation=Strict',
+      body,
+    );
+    expect(strict.status).toBe(400);
+    expect(strict.json['message']).toBe(
+      'Service in version "v1" cannot be handled as a Service: strict decoding error: duplicate field "spec.type"',
+    );
+    const warned = await request('POST', '/api/v1/namespaces/default/services', body);
+    expect(warned.status).toBe(201);
+    expect(warned.warning).toBe('299 - "duplicate field \\"spec.type\\""');
+    expect((warned.json['spec'] as Record<string, unknown>)['type']).toBe('NodePort');
+  });
+});
+
 describe('defaulting after every write', () => {
   // pkg/apis/core/v1 and apps/v1 defaults: a volume with no source is an emptyDir;
   // `strategy: {}` becomes RollingUpdate with 25%/25%; a patch that removes a defaulted

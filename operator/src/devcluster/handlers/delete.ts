@@ -87,6 +87,7 @@ export function remove(cluster: Cluster, target: Target, options: DeleteOptions)
       fieldValidation: 'Ignore',
       subresource: '',
       warnings: [],
+      duplicates: [],
     };
     const result = commit(cluster, target, current, next, writeOptions, true);
     if (isNamespace || foreground) cluster.onDeleted();

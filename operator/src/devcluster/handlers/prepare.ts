@@ -68,28 +68,29 @@ function storedShape(type: ResourceType, object: JsonObject): JsonObject | undef
 }
 
 /**
- * The decoder's unknown-field rule, the same for built-in and custom kinds: fields the
- * kind's schema does not declare are dropped; `fieldValidation=Strict` rejects them with
- * 400, `Warn` (the default) names each in a `Warning` header, `Ignore` drops them
- * silently. Built-in kinds are checked against their OpenAPI-generated shape, custom
+ * The strict decoder's rule, the same for built-in and custom kinds: fields the kind's
+ * schema does not declare are dropped, and fields the body gave twice keep the last
+ * value; `fieldValidation=Strict` rejects either with 400, `Warn` (the default) names
+ * each in a `Warning` header, `Ignore` says nothing. Built-in kinds are checked against their OpenAPI-generated shape, custom
  * resources against their structural schema.
  */
 function dropUnknownFields(type: ResourceType, object: JsonObject, options: WriteOptions): void {
   const shape = type.schema ?? storedShape(type, object);
-  if (shape === undefined) return;
-  const unknown = prune(object, shape);
-  if (unknown.length === 0) return;
+  const unknown = shape === undefined ? [] : prune(object, shape);
+  const problems = [
+    ...options.duplicates.map((field) => `duplicate field "${field}"`),
+    ...unknown.map((field) => `unknown field "${field}"`),
+  ];
+  if (problems.length === 0) return;
   if (options.fieldValidation === 'Strict') {
-    const fields = unknown.map((field) => `unknown field "${field}"`).join(', ');
+    const fields = problems.join(', ');
     const prefix =
       type.crdName === undefined
         ? `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: `
         : '';
     throw badRequest(`${prefix}strict decoding error: ${fields}`);
   }
-  if (options.fieldValidation === 'Warn') {
-    for (const field of unknown) options.warnings.push(`unknown field "${field}"`);
-  }
+  if (options.fieldValidation === 'Warn') options.warnings.push(...problems);
 }
 
 /**

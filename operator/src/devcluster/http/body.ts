@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse } from 'yaml';
 import { badRequest, ApiError, summarizeBody, UndecodableBody } from '../core/errors.js';
+import { withDuplicates } from '../core/duplicates.js';
 import type { Json } from '../core/json.js';
 import { decodeProtobuf, PROTOBUF } from '../protobuf/decode.js';
 
@@ -44,7 +45,7 @@ export async function readBody(request: IncomingMessage): Promise<Json | undefin
   if (text.trim() === '') return undefined;
   try {
     if (type.includes('yaml')) return parse(text) as Json;
-    return JSON.parse(text) as Json;
+    return withDuplicates(JSON.parse(text) as Json, text);
   } catch (error) {
     throw new UndecodableBody((error as Error).message, summarizeBody(raw));
   }

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, methodNotAllowed, UndecodableBody } from '../core/errors.js';
 import { isObject, type Json, type JsonObject } from '../core/json.js';
+import { duplicatesOf } from '../core/duplicates.js';
 import { booleanParameter } from '../core/query.js';
 import type { Cluster } from '../handlers/cluster.js';
 import { deleteOptions, deleteReply, remove } from '../handlers/delete.js';
@@ -41,6 +42,7 @@ function writeOptions(
   query: URLSearchParams,
   subresource: string,
   apply: boolean,
+  body: Json | undefined,
 ): WriteOptions {
   const agent = request.headers['user-agent'] ?? 'unknown';
   const fallback = apply ? '' : (agent.split('/')[0] ?? 'unknown');
@@ -50,6 +52,7 @@ function writeOptions(
     fieldValidation: parseFieldValidation(query.get('fieldValidation')),
     subresource,
     warnings: [],
+    duplicates: duplicatesOf(body),
   };
 }
 
@@ -122,7 +125,7 @@ export async function handleResource(
       });
       return;
     }
-    const options = writeOptions(request, query, '', false);
+    const options = writeOptions(request, query, '', false, body);
     sendWritten(201, create(cluster, type, namespace, body ?? null, options).object, options);
     return;
   }
@@ -133,14 +136,14 @@ export async function handleResource(
   if (name === undefined) throw notAllowed();
   const where = { type, namespace, name };
   if (method === 'PUT') {
-    const options = writeOptions(request, query, subresource, false);
+    const options = writeOptions(request, query, subresource, false, body);
     sendWritten(200, update(cluster, where, body ?? null, options).object, options);
     return;
   }
   if (method === 'PATCH') {
     const contentType = mediaType(request);
     const options = {
-      ...writeOptions(request, query, subresource, contentType === PATCH_TYPES.apply),
+      ...writeOptions(request, query, subresource, contentType === PATCH_TYPES.apply, body),
       force: booleanParameter(query, 'force'),
     };
     const result = patch(cluster, where, contentType, body ?? null, options);
@@ -209,7 +212,7 @@ async function handleScale(
   }
   if (method !== 'PUT' && method !== 'PATCH') throw notAllowed();
   const body = await readBody(request);
-  const options = writeOptions(request, query, 'scale', false);
+  const options = writeOptions(request, query, 'scale', false, body);
   const scale = writeScale(
     cluster,
     { type: target.type, namespace, name },
