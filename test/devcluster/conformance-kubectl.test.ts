@@ -499,6 +499,22 @@ spec:
     expect(whoami.stdout).toBe('devcluster');
   });
 
+  // kubectl validates kinds /openapi/v3 lacks against /openapi/v2 (asked for as
+  // protobuf); a kind without a definition is not validated, so an apply of a custom
+  // kind before its CRD fails as on a real cluster: with kubectl's "ensure CRDs are
+  // installed first".
+  it('lets kubectl report a custom kind without its CRD as a real cluster does', async () => {
+    const path = await file(
+      'nocrd.yaml',
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 1}\n',
+    );
+    const applied = await h.kubectl(['apply', '-f', path]);
+    expect(applied.code).not.toBe(0);
+    expect(applied.stderr).toContain(
+      'no matches for kind "Widget" in version "example.com/v1"\nensure CRDs are installed first',
+    );
+  });
+
   // /openapi/v2 serves the Swagger 2.0 document to clients that accept JSON.
   it('serves /openapi/v2 as JSON with every kind', async () => {
     const response = await fetch(`${h.cluster.url}/openapi/v2`, {
