@@ -141,6 +141,34 @@ print(json.dumps([s.status, s.details.name, s.details.kind]))`,
     ).toEqual(['Success', 'py-made', 'deployments']);
   });
 
+  // ReplicaSet, DaemonSet and ReplicationController statuses have required counters that
+  // their strategies' PrepareForCreate reset to zero; the Python client's models refuse
+  // objects without them.
+  it('creates and lists the replica controllers with the Python client', async () => {
+    const listed = await python(
+      'replicas',
+      `apps = client.AppsV1Api()
+core = client.CoreV1Api()
+template = {'metadata': {'labels': {'app': 'r'}}, 'spec': {'containers': [{'name': 'c', 'image': 'x'}]}}
+selector = {'matchLabels': {'app': 'r'}}
+apps.create_namespaced_replica_set('default', {'metadata': {'name': 'r'}, 'spec': {'selector': selector, 'template': template}})
+apps.create_namespaced_daemon_set('default', {'metadata': {'name': 'r'}, 'spec': {'selector': selector, 'template': template}})
+core.create_namespaced_replication_controller('default', {'metadata': {'name': 'r'}, 'spec': {'template': template}})
+print(json.dumps([
+  [r.metadata.name, r.status.replicas, r.metadata.generation] for r in apps.list_namespaced_replica_set('default').items
+] + [
+  [d.metadata.name, d.status.number_ready, d.metadata.generation] for d in apps.list_namespaced_daemon_set('default').items
+] + [
+  [c.metadata.name, c.status.replicas, c.spec.replicas] for c in core.list_namespaced_replication_controller('default').items
+]))`,
+    );
+    expect(listed).toEqual([
+      ['r', 0, 1],
+      ['r', 0, 1],
+      ['r', 0, 1],
+    ]);
+  });
+
   // metadata.generation is set only by kinds whose strategy keeps one.
   it('has no generation on a ConfigMap', async () => {
     const generations = await python(
