@@ -1,16 +1,34 @@
 /**
- * devcluster on 10,000 objects: creates per second, list latency, watch fan-out to 10
- * watchers, and resident memory. Every timing is also given as a multiple of a no-op
- * node:http round trip measured in the same run, so figures compare across machines.
+ * devcluster on 10,000 ConfigMaps of 1 KiB: creates per second, resident memory against
+ * the bytes stored, list latency, write latency (p50/p99) without watchers and with 10,
+ * watch delivery latency (p99, from the start of the write to the event's arrival), and
+ * watch fan-out throughput. Every timing is also given as a multiple of a no-op node:http
+ * round trip measured in the same run, so figures compare across machines. Targets: write
+ * p99 <= 5 ms, delivery p99 <= 10 ms, RSS growth <= 3x the stored bytes.
  */
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DevCluster } from '../../operator/src/devcluster/index.js';
 
 const OBJECTS = 10_000;
 const WATCHERS = 10;
 const UPDATES = 1_000;
+const LATENCY_WRITES = 1_000;
 const CONCURRENCY = 8;
+const PAYLOAD = 'x'.repeat(1024);
+
+/** A full garbage collection, so resident memory reflects live data. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+function percentile(samples: readonly number[], fraction: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
+}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -109,14 +127,89 @@ function watcher(
   return { ready, done };
 }
 
+/**
+ * A watch that records when each event carrying `data.seq` arrives, keyed by that seq.
+ * `stop` ends it.
+ */
+function timedWatcher(
+  base: string,
+  path: string,
+): { ready: Promise<void>; arrivals: Map<number, number>; stop: () => void } {
+  const arrivals = new Map<number, number>();
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const req = request(new URL(path, base), { agent: false }, (res) => {
+    markReady();
+    let buffer = '';
+    res.on('data', (chunk: Buffer) => {
+      const now = performance.now();
+      buffer += chunk.toString('utf8');
+      let newline = buffer.indexOf('\n');
+      while (newline >= 0) {
+        const match = /"seq":"(\d+)"/.exec(buffer.slice(0, newline));
+        if (match !== null) arrivals.set(Number(match[1]), now);
+        buffer = buffer.slice(newline + 1);
+        newline = buffer.indexOf('\n');
+      }
+    });
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return { ready, arrivals, stop: () => req.destroy() };
+}
+
+/**
+ * `LATENCY_WRITES` sequential merge patches of one ConfigMap each (one in flight, so each
+ * duration is the server's), with `watchers` open watches; returns write durations and
+ * the delivery delay of every event (arrival minus the start of its write).
+ */
+async function writeLatency(
+  base: string,
+  path: string,
+  watchers: number,
+  round: number,
+): Promise<{ writes: number[]; deliveries: number[] }> {
+  const rv = (
+    JSON.parse(await call(base, 'GET', `${path}?limit=1`)) as {
+      metadata: { resourceVersion: string };
+    }
+  ).metadata.resourceVersion;
+  const open = Array.from({ length: watchers }, () =>
+    timedWatcher(base, `${path}?watch=true&resourceVersion=${rv}`),
+  );
+  await Promise.all(open.map((w) => w.ready));
+  const started = new Map<number, number>();
+  const writes: number[] = [];
+  for (let i = 0; i < LATENCY_WRITES; i++) {
+    const seq = round * LATENCY_WRITES + i;
+    const begin = performance.now();
+    started.set(seq, begin);
+    await call(
+      base,
+      'PATCH',
+      `${path}/cm-${String((i * 7) % OBJECTS).padStart(5, '0')}`,
+      { data: { seq: String(seq) } },
+      'application/merge-patch+json',
+    );
+    writes.push(performance.now() - begin);
+  }
+  const deadline = performance.now() + 10_000;
+  while (open.some((w) => w.arrivals.size < LATENCY_WRITES) && performance.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  const deliveries = open.flatMap((w) =>
+    [...w.arrivals].map(([seq, at]) => at - (started.get(seq) ?? at)),
+  );
+  for (const w of open) w.stop();
+  return { writes, deliveries };
+}
+
 const fmt = (value: number, digits = 1): string => value.toFixed(digits);
 
 export async function run(): Promise<void> {
-  const baseline = await baselineRoundTripMs();
-  console.log(
-    `baseline: no-op node:http round trip ${fmt(baseline * 1000, 0)} µs per request at ${CONCURRENCY} in flight`,
-  );
-  const rssBefore = process.memoryUsage().rss;
+  // Memory first, before anything else has grown the heap.
+  collectGarbage();
+  const before = process.memoryUsage();
+  const rssBefore = before.rss;
   const cluster = await DevCluster.start({ historyLimit: 20_000 });
   const base = cluster.url;
   try {
@@ -125,12 +218,37 @@ export async function run(): Promise<void> {
     await inParallel(OBJECTS, (i) =>
       call(base, 'POST', path, {
         metadata: { name: `cm-${String(i).padStart(5, '0')}`, labels: { shard: String(i % 10) } },
-        data: { index: String(i), payload: 'x'.repeat(200) },
+        data: { index: String(i), payload: PAYLOAD },
       }),
     );
     const createMs = (performance.now() - start) / OBJECTS;
+    collectGarbage();
+    const after = process.memoryUsage();
+    const items = (JSON.parse(await call(base, 'GET', path)) as { items: unknown[] }).items;
+    const stored = items.reduce<number>((sum, item) => sum + JSON.stringify(item).length, 0);
+    console.log(
+      `memory for ${OBJECTS} ConfigMaps of 1 KiB (${fmt(stored / 1e6)} MB stored as JSON): RSS grew ${fmt((after.rss - rssBefore) / 1e6)} MB = ${fmt((after.rss - rssBefore) / stored, 2)}× the stored bytes (target <= 3×), JS heap grew ${fmt((after.heapUsed - before.heapUsed) / 1e6)} MB = ${fmt((after.heapUsed - before.heapUsed) / stored, 2)}×; both include watch history`,
+    );
+    const baseline = await baselineRoundTripMs();
+    console.log(
+      `baseline: no-op node:http round trip ${fmt(baseline * 1000, 0)} µs per request at ${CONCURRENCY} in flight`,
+    );
     console.log(
       `creates: ${fmt(1000 / createMs, 0)}/s, ${fmt(createMs * 1000, 0)} µs each = ${fmt(createMs / baseline)}× baseline`,
+    );
+
+    const quiet = await writeLatency(base, path, 0, 0);
+    const watched = await writeLatency(base, path, WATCHERS, 1);
+    const quietP99 = percentile(quiet.writes, 0.99);
+    const watchedP99 = percentile(watched.writes, 0.99);
+    console.log(
+      `write latency at ${OBJECTS} objects, no watchers: p50 ${fmt(percentile(quiet.writes, 0.5), 2)} ms, p99 ${fmt(quietP99, 2)} ms = ${fmt(quietP99 / baseline)}× baseline`,
+    );
+    console.log(
+      `write latency with ${WATCHERS} watchers: p50 ${fmt(percentile(watched.writes, 0.5), 2)} ms, p99 ${fmt(watchedP99, 2)} ms = ${fmt(watchedP99 / quietP99, 2)}× the unwatched p99 (target <= 5 ms)`,
+    );
+    console.log(
+      `watch delivery with ${WATCHERS} watchers: ${watched.deliveries.length} of ${WATCHERS * LATENCY_WRITES} events, p50 ${fmt(percentile(watched.deliveries, 0.5), 2)} ms, p99 ${fmt(percentile(watched.deliveries, 0.99), 2)} ms after the write started (target <= 10 ms)`,
     );
 
     const lists: number[] = [];

@@ -5,14 +5,16 @@
  * the next requests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { release, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { checkCustomResourceDefinition } from './apiextensions/structural.js';
 import { ApiError } from './core/errors.js';
-import type { JsonObject } from './core/json.js';
+import { getPath, isObject, type JsonObject } from './core/json.js';
 import { timestamp } from './core/time.js';
 import {
   aggregated,
@@ -31,6 +33,7 @@ import { route } from './http/route.js';
 import { OpenApi } from './openapi/openapi.js';
 import { storageKey } from './registry/types.js';
 import { FileJournal } from './storage/journal.js';
+import { servingCertificates, type ServingCertificates } from './tls/certificates.js';
 import { Store } from './storage/store.js';
 
 export interface DevClusterOptions {
@@ -44,6 +47,12 @@ export interface DevClusterOptions {
   bookmarkMs?: number;
   /** Receives one line per request. */
   log?: (line: string) => void;
+  /**
+   * Serve HTTPS, as a real API server does, with a generated CA (kept in
+   * `<stateDir>/tls` when there is a state directory) that the kubeconfig trusts.
+   * Default false: plain HTTP.
+   */
+  tls?: boolean;
 }
 
 const VERSION = {
@@ -56,6 +65,20 @@ const VERSION = {
   goVersion: 'go1.23.0',
   compiler: 'gc',
   platform: 'linux/amd64',
+};
+
+/** All ten NodeSystemInfo fields, which clients' typed models require. */
+const NODE_INFO: JsonObject = {
+  machineID: 'devcluster',
+  systemUUID: '00000000-0000-0000-0000-000000000000',
+  bootID: '00000000-0000-0000-0000-000000000000',
+  kernelVersion: release(),
+  osImage: 'devcluster',
+  containerRuntimeVersion: 'devcluster://local-processes',
+  kubeletVersion: VERSION.gitVersion,
+  kubeProxyVersion: VERSION.gitVersion,
+  operatingSystem: 'linux',
+  architecture: process.arch === 'x64' ? 'amd64' : process.arch,
 };
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -73,13 +96,18 @@ export class DevCluster {
     private readonly journal: FileJournal | undefined,
     openApi: OpenApi,
     options: DevClusterOptions,
+    private readonly tls: { certificates: ServingCertificates; scratch?: string } | undefined,
   ) {
     const bookmarkMs = options.bookmarkMs ?? 30_000;
-    this.server = createServer((request, response) => {
+    const listener = (request: IncomingMessage, response: ServerResponse): void => {
       this.handle(request, response, openApi, bookmarkMs, options.log).catch((error: unknown) => {
         sendError(response, error);
       });
-    });
+    };
+    this.server =
+      tls === undefined
+        ? createServer(listener)
+        : createHttpsServer({ cert: tls.certificates.cert, key: tls.certificates.key }, listener);
   }
 
   /** Starts a devcluster; resolves once it listens. */
@@ -98,7 +126,15 @@ export class DevCluster {
     }
     bootstrap(cluster);
     const openApi = new OpenApi(cluster.registry);
-    const instance = new DevCluster(cluster, new WatchSet(), collector, journal, openApi, options);
+    const instance = new DevCluster(
+      cluster,
+      new WatchSet(),
+      collector,
+      journal,
+      openApi,
+      options,
+      options.tls === true ? await certificatesFor(options.stateDir) : undefined,
+    );
     await new Promise<void>((resolve, reject) => {
       instance.server.once('error', reject);
       instance.server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -112,9 +148,14 @@ export class DevCluster {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://` when serving TLS. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}`;
+  }
+
+  /** The PEM of the CA clients must trust, when serving TLS. */
+  get certificateAuthority(): string | undefined {
+    return this.tls?.certificates.ca;
   }
 
   /** A kubeconfig (YAML) whose current context points here, namespace `default`. */
@@ -123,7 +164,18 @@ export class DevCluster {
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [
-        { name: 'devcluster', cluster: { server: this.url, 'insecure-skip-tls-verify': true } },
+        {
+          name: 'devcluster',
+          cluster:
+            this.tls === undefined
+              ? { server: this.url, 'insecure-skip-tls-verify': true }
+              : {
+                  server: this.url,
+                  'certificate-authority-data': Buffer.from(this.tls.certificates.ca).toString(
+                    'base64',
+                  ),
+                },
+        },
       ],
       users: [{ name: 'devcluster', user: { token: 'devcluster' } }],
       contexts: [
@@ -181,6 +233,8 @@ export class DevCluster {
       }),
     );
     this.journal?.close();
+    if (this.tls?.scratch !== undefined)
+      await rm(this.tls.scratch, { recursive: true, force: true });
   }
 
   private async handle(
@@ -256,11 +310,50 @@ export class DevCluster {
         return;
       }
       case 'openapi-v2':
+        if (acceptsJson(accept)) sendJson(response, 200, openApi.swagger());
+        else sendEmptyProtobufSwagger(response);
+        return;
       case 'unknown':
         break;
     }
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
+}
+
+/** Certificates kept with the state, or made in a scratch directory removed on stop. */
+async function certificatesFor(
+  stateDir: string | undefined,
+): Promise<{ certificates: ServingCertificates; scratch?: string }> {
+  if (stateDir !== undefined) {
+    return { certificates: await servingCertificates(join(stateDir, 'tls')) };
+  }
+  const scratch = await mkdtemp(join(tmpdir(), 'devcluster-tls-'));
+  return { certificates: await servingCertificates(scratch), scratch };
+}
+
+/**
+ * kubectl asks for `/openapi/v2` only as protobuf (gnostic's openapi_v2.Document), and
+ * only to validate kinds `/openapi/v3` lacks. It gets a Document with nothing but
+ * `swagger: "2.0"` (field 1), so such kinds are not validated, as for a kind a real
+ * server's document has no definition of.
+ */
+function sendEmptyProtobufSwagger(response: ServerResponse): void {
+  const swagger = Buffer.from('2.0');
+  const document = Buffer.concat([Buffer.from([0x0a, swagger.length]), swagger]);
+  response.writeHead(200, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': document.length,
+  });
+  response.end(document);
+}
+
+/** Whether an Accept header allows JSON (no header allows anything). */
+function acceptsJson(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true;
+  return accept
+    .split(',')
+    .map((part) => part.split(';')[0]?.trim() ?? '')
+    .some((type) => type === 'application/json' || type === '*/*' || type === 'application/*');
 }
 
 /** Creates the system namespaces and a ready Node, unless restored state has them. */
@@ -282,7 +375,12 @@ function bootstrap(cluster: Cluster): void {
       status: { phase: 'Active' },
     });
   }
-  if (cluster.store.get('/nodes', '', 'devcluster') === undefined) {
+  const restored = cluster.store.get('/nodes', '', 'devcluster');
+  if (restored !== undefined && getPath(restored, ['status', 'nodeInfo', 'bootID']) === undefined) {
+    const status = isObject(restored['status']) ? restored['status'] : {};
+    cluster.store.put('/nodes', { ...restored, status: { ...status, nodeInfo: NODE_INFO } });
+  }
+  if (restored === undefined) {
     const node: JsonObject = {
       apiVersion: 'v1',
       kind: 'Node',
@@ -304,7 +402,7 @@ function bootstrap(cluster: Cluster): void {
             lastTransitionTime: now,
           },
         ],
-        nodeInfo: { kubeletVersion: 'v1.32.0-devcluster' },
+        nodeInfo: NODE_INFO,
         addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
       },
     };

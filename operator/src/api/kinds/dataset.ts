@@ -25,7 +25,7 @@ const column = object(
       maxLength: 253,
     }),
     type: enumeration('Type that every non-missing value must have.', FeatureTypes),
-    nullable: boolean('Whether values may be missing (empty or null).', { default: false }),
+    nullable: boolean('Whether values may be missing (empty or null).'),
     values: array(
       'For categorical columns: the allowed values. Others are violations.',
       string('An allowed category.'),

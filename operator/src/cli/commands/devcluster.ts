@@ -4,12 +4,13 @@ import { DevCluster } from '../../devcluster/index.js';
 import { ExitCode, UsageError, type CommandIO } from '../io.js';
 import { untilShutdownSignal } from '../signals.js';
 
-export const devclusterUsage = `Usage: ferry devcluster [--port N] [--state-dir DIR] [--kubeconfig FILE]
+export const devclusterUsage = `Usage: ferry devcluster [--port N] [--state-dir DIR] [--kubeconfig FILE] [--tls]
 
 Runs devcluster, an in-process Kubernetes API server emulator, on 127.0.0.1 until
 SIGINT or SIGTERM. Port 0 (the default) picks a free port. With --state-dir, objects
 survive a restart. The kubeconfig goes to FILE, by default DIR/kubeconfig (or
-./kubeconfig without a state directory).`;
+./kubeconfig without a state directory). With --tls it serves HTTPS with a generated
+CA (kept in DIR/tls) that the kubeconfig trusts; without, plain HTTP.`;
 
 export async function devclusterCommand(
   argv: string[],
@@ -22,6 +23,7 @@ export async function devclusterCommand(
       port: { type: 'string', default: '0' },
       'state-dir': { type: 'string' },
       kubeconfig: { type: 'string' },
+      tls: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -33,7 +35,10 @@ export async function devclusterCommand(
   const stateDir =
     values['state-dir'] === undefined ? undefined : resolve(io.cwd, values['state-dir']);
   const kubeconfig = resolve(io.cwd, values.kubeconfig ?? join(stateDir ?? '.', 'kubeconfig'));
-  const cluster = await DevCluster.start(stateDir === undefined ? { port } : { port, stateDir });
+  const tls = values.tls;
+  const cluster = await DevCluster.start(
+    stateDir === undefined ? { port, tls } : { port, stateDir, tls },
+  );
   await cluster.writeKubeconfig(kubeconfig);
   io.stdout(`kubeconfig: ${kubeconfig}\nserver: ${cluster.url}\n`);
   const signal = await stopWhen();

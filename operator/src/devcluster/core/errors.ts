@@ -52,20 +52,30 @@ function qualifiedKind(type: Named): string {
   return type.group === '' ? type.kind : `${type.kind}.${type.group}`;
 }
 
+/**
+ * A Status' `details` for one object: `group` is omitted for the core group, as
+ * apimachinery's `omitempty` drops it.
+ */
+function detailsOf(type: Named, name: string, kind: string): JsonObject {
+  return type.group === '' ? { name, kind } : { name, group: type.group, kind };
+}
+
 export function notFound(type: Named, name: string): ApiError {
-  return new ApiError(404, 'NotFound', `${qualified(type)} "${name}" not found`, {
-    name,
-    group: type.group,
-    kind: type.resource,
-  });
+  return new ApiError(
+    404,
+    'NotFound',
+    `${qualified(type)} "${name}" not found`,
+    detailsOf(type, name, type.resource),
+  );
 }
 
 export function alreadyExists(type: Named, name: string): ApiError {
-  return new ApiError(409, 'AlreadyExists', `${qualified(type)} "${name}" already exists`, {
-    name,
-    group: type.group,
-    kind: type.resource,
-  });
+  return new ApiError(
+    409,
+    'AlreadyExists',
+    `${qualified(type)} "${name}" already exists`,
+    detailsOf(type, name, type.resource),
+  );
 }
 
 export function conflict(type: Named, name: string, why?: string): ApiError {
@@ -76,7 +86,7 @@ export function conflict(type: Named, name: string, why?: string): ApiError {
     409,
     'Conflict',
     `Operation cannot be fulfilled on ${qualified(type)} "${name}": ${reason}`,
-    { name, group: type.group, kind: type.resource },
+    detailsOf(type, name, type.resource),
   );
 }
 
@@ -85,11 +95,35 @@ export function invalid(type: Named, name: string, causes: Cause[]): ApiError {
   const parts = causes.map((cause) => `${cause.field}: ${cause.message}`);
   const summary = parts.length === 1 ? (parts[0] ?? '') : `[${parts.join(', ')}]`;
   return new ApiError(422, 'Invalid', `${qualifiedKind(type)} "${name}" is invalid: ${summary}`, {
-    name,
-    group: type.group,
-    kind: type.kind,
+    ...detailsOf(type, name, type.kind),
     causes: causes.map((cause) => ({ ...cause })),
   });
+}
+
+/**
+ * 400 for a body that is not JSON or YAML at all, in apiserver's words
+ * (`transformDecodeError`): the expected kind, the parser's error and the body's first
+ * 30 bytes in hex.
+ */
+export class UndecodableBody extends ApiError {
+  constructor(
+    readonly detail: string,
+    readonly summary: string,
+  ) {
+    super(400, 'BadRequest', `the body of the request could not be decoded: ${detail}`);
+  }
+
+  forKind(kind: string): ApiError {
+    return badRequest(
+      `the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${this.detail} (${this.summary})`,
+    );
+  }
+}
+
+/** `%x` of the first 30 bytes, with `...` when there are more (apiserver's summarizeData). */
+export function summarizeBody(raw: Uint8Array): string {
+  const hex = Buffer.from(raw.subarray(0, 30)).toString('hex');
+  return raw.length > 30 ? `${hex}...` : hex;
 }
 
 export function badRequest(message: string): ApiError {

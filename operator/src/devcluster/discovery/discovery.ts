@@ -22,8 +22,6 @@ export function wantsAggregated(accept: string | undefined): string | undefined 
   return undefined;
 }
 
-const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-
 function groupsOf(registry: Registry, core: boolean): Map<string, Map<string, ResourceType[]>> {
   const groups = new Map<string, Map<string, ResourceType[]>>();
   for (const type of registry.all()) {
@@ -61,7 +59,7 @@ export function aggregated(registry: Registry, core: boolean, mediaType: string)
           responseKind: { group: type.group, version: type.version, kind: type.kind },
           scope: type.namespaced ? 'Namespaced' : 'Cluster',
           singularResource: type.singular,
-          verbs: VERBS,
+          verbs: [...type.verbs],
         };
         if (type.shortNames.length > 0) resource['shortNames'] = [...type.shortNames];
         if (type.categories.length > 0) resource['categories'] = [...type.categories];
@@ -132,7 +130,7 @@ export function apiResourceList(
       singularName: type.singular,
       namespaced: type.namespaced,
       kind: type.kind,
-      verbs: VERBS,
+      verbs: [...type.verbs],
     };
     if (type.shortNames.length > 0) entry['shortNames'] = [...type.shortNames];
     if (type.categories.length > 0) entry['categories'] = [...type.categories];

@@ -100,6 +100,7 @@ export class Collector {
           fieldValidation: 'Ignore',
           subresource: '',
           warnings: [],
+          duplicates: [],
         },
         true,
       );

@@ -9,6 +9,7 @@ import { deepEqual, getPath, isObject, removeKey, type JsonObject } from '../cor
 import { timestamp } from '../core/time.js';
 import { recordUpdate, type Writer } from '../patch/managed.js';
 import { ATOMIC_LISTS, builtinListShape, schemaListShape, type ListShape } from '../patch/shape.js';
+import { strategyOf } from '../registry/strategies.js';
 import { apiVersionOf, storageKey, type ResourceType } from '../registry/types.js';
 import type { Cluster } from './cluster.js';
 import type { WriteOptions } from './options.js';
@@ -109,7 +110,7 @@ export function commit(
   const { type } = target;
   next['apiVersion'] = type.conversion?.storageApiVersion ?? apiVersionOf(type);
   next['kind'] = type.kind;
-  prepare(cluster, type, next, options);
+  prepare(cluster, type, next, before, options);
   const metadata = metadataOf(next);
   if (before !== undefined) {
     if (getPath(before, ['metadata', 'deletionTimestamp']) !== undefined) {
@@ -126,13 +127,13 @@ export function commit(
       }
     }
     const generation = getPath(before, ['metadata', 'generation']);
-    const previousGeneration = typeof generation === 'number' ? generation : 1;
-    const deletionStarts =
-      getPath(before, ['metadata', 'deletionTimestamp']) === undefined &&
-      metadata['deletionTimestamp'] !== undefined;
-    const specChanged = !deepEqual(specOf(before), specOf(next));
-    metadata['generation'] =
-      specChanged || deletionStarts ? previousGeneration + 1 : previousGeneration;
+    if (strategyOf(type).generation && typeof generation === 'number') {
+      const deletionStarts =
+        getPath(before, ['metadata', 'deletionTimestamp']) === undefined &&
+        metadata['deletionTimestamp'] !== undefined;
+      const specChanged = !deepEqual(specOf(before), specOf(next));
+      metadata['generation'] = specChanged || deletionStarts ? generation + 1 : generation;
+    }
   }
   decorate(type, next, timestamp(cluster.now()));
   if (!managed) recordUpdate(before, next, writerFor(cluster, type, options), listShapeOf(type));

@@ -6,7 +6,8 @@
 import { badRequest, conflict } from '../core/errors.js';
 import { clone, getPath, isObject, stringAt, type Json, type JsonObject } from '../core/json.js';
 import { timestamp } from '../core/time.js';
-import { storageKey } from '../registry/types.js';
+import { strategyOf } from '../registry/strategies.js';
+import { storageKey, type ResourceType } from '../registry/types.js';
 import type { Cluster } from './cluster.js';
 import { commit, type Target } from './commit.js';
 import type { WriteOptions } from './options.js';
@@ -86,6 +87,7 @@ export function remove(cluster: Cluster, target: Target, options: DeleteOptions)
       fieldValidation: 'Ignore',
       subresource: '',
       warnings: [],
+      duplicates: [],
     };
     const result = commit(cluster, target, current, next, writeOptions, true);
     if (isNamespace || foreground) cluster.onDeleted();
@@ -104,6 +106,28 @@ export function remove(cluster: Cluster, target: Target, options: DeleteOptions)
   }
   cluster.onDeleted();
   return gone;
+}
+
+/**
+ * What a DELETE answers: the object while its deletion is pending (finalizers, namespace
+ * termination) or when the kind's store returns deleted objects; otherwise a Success
+ * `Status` naming what went (apiserver's generic registry store, Delete).
+ */
+export function deleteReply(type: ResourceType, object: JsonObject): JsonObject {
+  const pending = getPath(object, ['metadata', 'deletionTimestamp']) !== undefined;
+  if (pending || strategyOf(type).returnsDeletedObject) return object;
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: {
+      name: stringAt(object, 'metadata', 'name') ?? '',
+      ...(type.group === '' ? {} : { group: type.group }),
+      kind: type.resource,
+      uid: stringAt(object, 'metadata', 'uid') ?? '',
+    },
+  };
 }
 
 /** The finalizer that holds an owner until its dependents are gone (Foreground). */

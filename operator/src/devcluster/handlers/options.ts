@@ -8,6 +8,8 @@ export interface WriteOptions {
   subresource: string;
   /** Filled in by the write with `Warning` header texts. */
   warnings: string[];
+  /** Fields the request body gave more than once (`spec.replicas`). */
+  duplicates: readonly string[];
 }
 
 export function parseFieldValidation(value: string | null): WriteOptions['fieldValidation'] {

@@ -13,6 +13,11 @@ import {
   removeKey,
 } from '../core/json.js';
 import { jsonPatch, JsonPatchError } from '../patch/json-patch.js';
+import {
+  conflictsFromClientSideApply,
+  MIGRATING_MANAGER,
+  syncLastApplied,
+} from '../patch/last-applied.js';
 import { describeConflicts, fieldLabel, serverSideApply } from '../patch/managed.js';
 import { mergePatch } from '../patch/merge.js';
 import { strategicMergePatch } from '../patch/strategic.js';
@@ -157,14 +162,12 @@ function apply(
     prune(object, schema);
     applyDefaults(object, schema);
   };
-  const result = serverSideApply(
-    current,
-    applied,
-    writerFor(cluster, target.type, options),
-    options.force,
-    normalize,
-    listShapeOf(target.type),
-  );
+  const writer = writerFor(cluster, target.type, options);
+  const shape = listShapeOf(target.type);
+  const migrating = options.fieldManager === MIGRATING_MANAGER;
+  let result = serverSideApply(current, applied, writer, options.force, normalize, shape);
+  if (!result.ok && migrating && conflictsFromClientSideApply(current, result.conflicts, shape))
+    result = serverSideApply(current, applied, writer, true, normalize, shape);
   if (!result.ok) {
     throw new ApiError(409, 'Conflict', describeConflicts(result.conflicts), {
       causes: result.conflicts.map((found) => ({
@@ -176,5 +179,6 @@ function apply(
   }
   const next = result.object;
   keepImmutableMetadata(next, current);
+  if (migrating) syncLastApplied(next, body);
   return commit(cluster, target, current, next, options, true);
 }

@@ -5,6 +5,9 @@
 import { badRequest, invalid, type Cause } from '../core/errors.js';
 import { clone, getPath, isObject, stringAt, type JsonObject } from '../core/json.js';
 import { printerColumnCauses, validateCrd } from '../registry/crd.js';
+import { builtinShape } from '../registry/builtin-shapes.js';
+import { strategyOf } from '../registry/strategies.js';
+import { applyBuiltinDefaults } from './builtin-defaults.js';
 import type { ResourceType } from '../registry/types.js';
 import { applyDefaults, prune, validate } from '../schema/object-schema.js';
 import type { Cluster } from './cluster.js';
@@ -55,31 +58,67 @@ function metadataCauses(object: JsonObject): Cause[] {
   return causes;
 }
 
+/** The shape of a built-in kind in the form it is stored in (core/v1 for events.k8s.io). */
+function storedShape(type: ResourceType, object: JsonObject): JsonObject | undefined {
+  if (type.crdName !== undefined) return undefined;
+  const apiVersion = stringAt(object, 'apiVersion') ?? '';
+  const slash = apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  return builtinShape(group, apiVersion.slice(slash + 1), type.kind);
+}
+
 /**
- * Normalises and checks `object` (mutating it) for storage as `type`. Throws 400 for
- * unknown fields under Strict validation, 422 for invalid values.
+ * The strict decoder's rule, the same for built-in and custom kinds: fields the kind's
+ * schema does not declare are dropped, and fields the body gave twice keep the last
+ * value; `fieldValidation=Strict` rejects either with 400, `Warn` (the default) names
+ * each in a `Warning` header, `Ignore` says nothing. Built-in kinds are checked against their OpenAPI-generated shape, custom
+ * resources against their structural schema.
+ */
+function dropUnknownFields(type: ResourceType, object: JsonObject, options: WriteOptions): void {
+  const shape = type.schema ?? storedShape(type, object);
+  const unknown = shape === undefined ? [] : prune(object, shape);
+  const problems = [
+    ...options.duplicates.map((field) => `duplicate field "${field}"`),
+    ...unknown.map((field) => `unknown field "${field}"`),
+  ];
+  if (problems.length === 0) return;
+  if (options.fieldValidation === 'Strict') {
+    const fields = problems.join(', ');
+    const prefix =
+      type.crdName === undefined
+        ? `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: `
+        : '';
+    throw badRequest(`${prefix}strict decoding error: ${fields}`);
+  }
+  if (options.fieldValidation === 'Warn') options.warnings.push(...problems);
+}
+
+/**
+ * Normalises and checks `object` (mutating it) for storage as `type`, after any write:
+ * unknown fields dropped, defaults filled in (again, so a patch that removes a defaulted
+ * field gets the default back), then validated, including the kind's immutable fields
+ * against `before` (undefined for a create). Throws 400 for unknown fields under Strict
+ * validation, 422 for invalid values.
  */
 export function prepare(
   cluster: Cluster,
   type: ResourceType,
   object: JsonObject,
+  before: JsonObject | undefined,
   options: WriteOptions,
 ): void {
   const name = stringAt(object, 'metadata', 'name') ?? '';
   const causes = metadataCauses(object);
+  dropUnknownFields(type, object, options);
+  applyBuiltinDefaults(type, object, {
+    before,
+    allocateIp: () => cluster.allocateClusterIp(),
+  });
   if (type.schema !== undefined) {
-    const unknown = prune(object, type.schema);
-    if (unknown.length > 0 && options.fieldValidation === 'Strict') {
-      throw badRequest(
-        `strict decoding error: ${unknown.map((field) => `unknown field "${field}"`).join(', ')}`,
-      );
-    }
-    if (options.fieldValidation === 'Warn') {
-      for (const field of unknown) options.warnings.push(`unknown field "${field}"`);
-    }
     applyDefaults(object, type.schema);
     causes.push(...validate(object, type.schema));
   }
+  if (before !== undefined) causes.push(...strategyOf(type).immutable(before, object));
   if (type.group === 'apiextensions.k8s.io' && type.resource === 'customresourcedefinitions') {
     const check = cluster.structuralCheck;
     if (check === undefined) causes.push(...validateCrd(object));

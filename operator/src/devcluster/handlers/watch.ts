@@ -7,6 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { expired } from '../core/errors.js';
+import { booleanParameter } from '../core/query.js';
 import type { JsonObject } from '../core/json.js';
 import { apiVersionOf, storageKey, type ResourceType } from '../registry/types.js';
 import type { Change } from '../storage/store.js';
@@ -112,8 +113,8 @@ export function watch(
     for (const object of cluster.store.list(storage, scope))
       if (selects(selection, object)) send('ADDED', object);
   } else for (const change of backlog) deliver(change);
-  const bookmarks = query.get('allowWatchBookmarks') === 'true';
-  if (bookmarks && query.get('sendInitialEvents') === 'true') bookmark(true);
+  const bookmarks = booleanParameter(query, 'allowWatchBookmarks');
+  if (bookmarks && booleanParameter(query, 'sendInitialEvents')) bookmark(true);
 
   const unsubscribe = cluster.store.subscribe(deliver);
   const timers: NodeJS.Timeout[] = [];

@@ -14,7 +14,7 @@ import { timestamp } from '../core/time.js';
 import { apiVersionOf, toStorage, type ResourceType } from '../registry/types.js';
 import type { Cluster } from './cluster.js';
 import type { WriteOptions } from './options.js';
-import { applyBuiltinDefaults } from './builtin-defaults.js';
+import { strategyOf } from '../registry/strategies.js';
 import { commit, keepImmutableMetadata, metadataOf, type Target } from './commit.js';
 import { findOne, getOne } from './read.js';
 
@@ -104,9 +104,12 @@ export function create(
   }
   metadata['uid'] = cluster.uid();
   metadata['creationTimestamp'] = timestamp(cluster.now());
-  metadata['generation'] = 1;
-  if (type.hasStatus && type.schema !== undefined) delete object['status'];
-  applyBuiltinDefaults(type, object, () => cluster.allocateClusterIp());
+  const strategy = strategyOf(type);
+  if (strategy.generation) metadata['generation'] = 1;
+  else removeKey(metadata, 'generation');
+  const status = strategy.statusOnCreate;
+  if (status === 'removed') delete object['status'];
+  else if (status !== undefined) object['status'] = clone(status);
   if (managedFields !== undefined) metadata['managedFields'] = managedFields;
   return commit(
     cluster,

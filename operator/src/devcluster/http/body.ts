@@ -1,10 +1,11 @@
 /**
  * Request bodies: size-limited, parsed by Content-Type (JSON; YAML for apply and yaml;
- * Kubernetes protobuf for the few kinds kubectl's typed create sends that way).
+ * Kubernetes protobuf, which kubectl's typed creates send).
  */
 import type { IncomingMessage } from 'node:http';
 import { parse } from 'yaml';
-import { badRequest, ApiError } from '../core/errors.js';
+import { badRequest, ApiError, summarizeBody, UndecodableBody } from '../core/errors.js';
+import { withDuplicates } from '../core/duplicates.js';
 import type { Json } from '../core/json.js';
 import { decodeProtobuf, PROTOBUF } from '../protobuf/decode.js';
 
@@ -44,8 +45,8 @@ export async function readBody(request: IncomingMessage): Promise<Json | undefin
   if (text.trim() === '') return undefined;
   try {
     if (type.includes('yaml')) return parse(text) as Json;
-    return JSON.parse(text) as Json;
+    return withDuplicates(JSON.parse(text) as Json, text);
   } catch (error) {
-    throw badRequest(`the body of the request could not be decoded: ${(error as Error).message}`);
+    throw new UndecodableBody((error as Error).message, summarizeBody(raw));
   }
 }

@@ -1,14 +1,16 @@
 /** Dispatches requests on resource paths to the read, write, delete and watch handlers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, methodNotAllowed } from '../core/errors.js';
-import type { Json, JsonObject } from '../core/json.js';
+import { ApiError, badRequest, methodNotAllowed, UndecodableBody } from '../core/errors.js';
+import { isObject, type Json, type JsonObject } from '../core/json.js';
+import { duplicatesOf } from '../core/duplicates.js';
+import { booleanParameter } from '../core/query.js';
 import type { Cluster } from '../handlers/cluster.js';
-import { deleteOptions, remove } from '../handlers/delete.js';
+import { deleteOptions, deleteReply, remove } from '../handlers/delete.js';
 import { parseFieldValidation, type WriteOptions } from '../handlers/options.js';
 import { getOne, list, render, renderingOf, selectionOf, selects } from '../handlers/read.js';
 import { watch, type WatchOptions, type WatchSet } from '../handlers/watch.js';
 import { patch, PATCH_TYPES } from '../handlers/patch.js';
-import { create, update } from '../handlers/write.js';
+import { checkKind, create, update } from '../handlers/write.js';
 import { apiVersionOf, storageKey, type ResourceType, type ScalePaths } from '../registry/types.js';
 import { toScale, writeScale } from '../handlers/scale.js';
 import type { IncludeObject } from '../table/table.js';
@@ -40,6 +42,7 @@ function writeOptions(
   query: URLSearchParams,
   subresource: string,
   apply: boolean,
+  body: Json | undefined,
 ): WriteOptions {
   const agent = request.headers['user-agent'] ?? 'unknown';
   const fallback = apply ? '' : (agent.split('/')[0] ?? 'unknown');
@@ -49,6 +52,7 @@ function writeOptions(
     fieldValidation: parseFieldValidation(query.get('fieldValidation')),
     subresource,
     warnings: [],
+    duplicates: duplicatesOf(body),
   };
 }
 
@@ -69,6 +73,7 @@ export async function handleResource(
     return;
   }
   if (subresource !== '' && !(subresource === 'status' && type.hasStatus)) throw notServed();
+  if (type.review !== undefined && request.method !== 'POST') throw notAllowed();
   if (!type.namespaced && target.namespace !== undefined) throw notServed();
   const namespace = target.namespace ?? '';
   const method = request.method ?? 'GET';
@@ -86,7 +91,7 @@ export async function handleResource(
 
   if (method === 'GET') {
     if (name === undefined) {
-      if (query.get('watch') === 'true' || query.get('watch') === '1') {
+      if (booleanParameter(query, 'watch')) {
         watch(cluster, watches, type, target.namespace, query, response, {
           ...watchOptions,
           rendering,
@@ -105,10 +110,22 @@ export async function handleResource(
     return;
   }
   if (type.namespaced && target.namespace === undefined) throw notAllowed();
-  const body = await readBody(request);
+  const body = await readBody(request).catch((error: unknown) => {
+    throw error instanceof UndecodableBody ? error.forKind(type.kind) : error;
+  });
   if (method === 'POST') {
     if (name !== undefined) throw notAllowed();
-    const options = writeOptions(request, query, '', false);
+    if (type.review !== undefined) {
+      if (!isObject(body)) throw badRequest('the body of the request must be a JSON object');
+      checkKind(type, body);
+      sendJson(response, 201, {
+        ...type.review(body),
+        apiVersion: apiVersionOf(type),
+        kind: type.kind,
+      });
+      return;
+    }
+    const options = writeOptions(request, query, '', false, body);
     sendWritten(201, create(cluster, type, namespace, body ?? null, options).object, options);
     return;
   }
@@ -119,15 +136,15 @@ export async function handleResource(
   if (name === undefined) throw notAllowed();
   const where = { type, namespace, name };
   if (method === 'PUT') {
-    const options = writeOptions(request, query, subresource, false);
+    const options = writeOptions(request, query, subresource, false, body);
     sendWritten(200, update(cluster, where, body ?? null, options).object, options);
     return;
   }
   if (method === 'PATCH') {
     const contentType = mediaType(request);
     const options = {
-      ...writeOptions(request, query, subresource, contentType === PATCH_TYPES.apply),
-      force: query.get('force') === 'true',
+      ...writeOptions(request, query, subresource, contentType === PATCH_TYPES.apply, body),
+      force: booleanParameter(query, 'force'),
     };
     const result = patch(cluster, where, contentType, body ?? null, options);
     sendWritten(result.created ? 201 : 200, result.object, options);
@@ -135,7 +152,8 @@ export async function handleResource(
   }
   if (method === 'DELETE') {
     const gone = remove(cluster, where, deleteOptions(body, query));
-    sendJson(response, 200, render(type, gone, 'object', now, include));
+    const reply = deleteReply(type, gone);
+    sendJson(response, 200, reply === gone ? render(type, gone, 'object', now, include) : reply);
     return;
   }
   throw notAllowed();
@@ -194,7 +212,7 @@ async function handleScale(
   }
   if (method !== 'PUT' && method !== 'PATCH') throw notAllowed();
   const body = await readBody(request);
-  const options = writeOptions(request, query, 'scale', false);
+  const options = writeOptions(request, query, 'scale', false, body);
   const scale = writeScale(
     cluster,
     { type: target.type, namespace, name },

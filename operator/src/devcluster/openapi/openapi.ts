@@ -176,6 +176,7 @@ function paths(type: ResourceType): JsonObject {
 export class OpenApi {
   private revision = -1;
   private documents = new Map<string, { text: string; hash: string }>();
+  private swaggerText: string | undefined;
 
   constructor(private readonly registry: Registry) {}
 
@@ -183,6 +184,7 @@ export class OpenApi {
     if (this.revision === this.registry.revision) return;
     this.revision = this.registry.revision;
     this.documents = new Map();
+    this.swaggerText = undefined;
     for (const { group, version } of this.registry.groupVersions()) {
       const types = this.registry
         .all()
@@ -203,6 +205,28 @@ export class OpenApi {
       const hash = createHash('sha512').update(text).digest('hex').slice(0, 64).toUpperCase();
       this.documents.set(documentPath(group, version), { text, hash });
     }
+  }
+
+  /**
+   * Swagger 2.0 (`/openapi/v2`) in JSON: every served kind's schema under `definitions`,
+   * tagged with its group/version/kind. Paths are left out; v3 carries them.
+   */
+  swagger(): string {
+    this.refresh();
+    if (this.swaggerText !== undefined) return this.swaggerText;
+    const definitions: JsonObject = { [OBJECT_META_NAME]: OBJECT_META };
+    for (const type of this.registry.all()) definitions[schemaName(type)] = kindSchema(type);
+    const document = {
+      swagger: '2.0',
+      info: { title: 'Kubernetes', version: 'v1.32.0' },
+      paths: {},
+      definitions,
+    };
+    this.swaggerText = JSON.stringify(document).replaceAll(
+      '#/components/schemas/',
+      '#/definitions/',
+    );
+    return this.swaggerText;
   }
 
   index(): JsonObject {

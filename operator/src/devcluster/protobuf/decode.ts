@@ -1,118 +1,157 @@
 /**
- * Decodes the Kubernetes protobuf envelope (`k8s\0` + runtime.Unknown) for the kinds
- * `kubectl create namespace|configmap|secret` send as protobuf: Namespace, ConfigMap and
- * Secret, with ObjectMeta's name, generateName, namespace, labels, annotations,
- * ownerReferences and finalizers. Other kinds are refused with 415, so the client can be
- * pointed at `kubectl apply` (JSON) instead.
+ * Decodes the Kubernetes protobuf envelope (`k8s\0` + runtime.Unknown) for every kind
+ * whose message the real `k8s.io/api` descriptions define, into the JSON a real server
+ * would store and show. Go's encoder writes every non-pointer field, so zero values
+ * (empty strings, 0, false, empty lists and maps) are dropped as JSON's `omitempty`
+ * drops them; apimachinery's special types (Time, MicroTime, Duration, Quantity,
+ * IntOrString, RawExtension, FieldsV1) get their JSON forms.
  */
-import { ApiError } from '../core/errors.js';
+import protobuf from 'protobufjs';
+import { ApiError, unsupportedMediaType } from '../core/errors.js';
 import type { Json, JsonObject } from '../core/json.js';
-import { readFields, text, type Field } from './wire.js';
+import { kubernetesTypes } from './descriptors.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
-const MAGIC = [0x6b, 0x38, 0x73, 0x00];
+const MAGIC = Buffer.from('k8s\0', 'latin1');
+const JSON_MEDIA_TYPES = ['application/json', 'application/yaml'];
+const META = '.k8s.io.apimachinery.pkg.apis.meta.v1';
 
-function strings(fields: Field[], number: number): string[] {
-  return fields.flatMap((field) =>
-    field.number === number && field.wire === 2 ? [text(field.bytes)] : [],
-  );
+type Message = Record<string, unknown>;
+
+function rfc3339(seconds: number, nanos: number, micro: boolean): string {
+  const base = new Date(seconds * 1000).toISOString().slice(0, 19);
+  if (!micro) return `${base}Z`;
+  return `${base}.${String(Math.trunc(nanos / 1000)).padStart(6, '0')}Z`;
 }
 
-function first(fields: Field[], number: number): Uint8Array | undefined {
-  const found = fields.find((field) => field.number === number && field.wire === 2);
-  return found?.wire === 2 ? found.bytes : undefined;
+/** Go's time.Duration.String() for whole and fractional seconds. */
+function goDuration(nanoseconds: number): string {
+  if (nanoseconds === 0) return '0s';
+  const sign = nanoseconds < 0 ? '-' : '';
+  let rest = Math.abs(nanoseconds) / 1e9;
+  const hours = Math.trunc(rest / 3600);
+  rest -= hours * 3600;
+  const minutes = Math.trunc(rest / 60);
+  rest -= minutes * 60;
+  const seconds = `${Number(rest.toFixed(9))}s`;
+  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}`;
+  if (minutes > 0) return `${sign}${minutes}m${seconds}`;
+  return `${sign}${seconds}`;
 }
 
-function varint(fields: Field[], number: number): bigint | undefined {
-  const found = fields.find((field) => field.number === number && field.wire === 0);
-  return found?.wire === 0 ? found.value : undefined;
-}
-
-/** A map<string, string|bytes> field: entries with key 1 and value 2. */
-function map(fields: Field[], number: number, bytes: boolean): JsonObject | undefined {
-  const entries = fields.filter((field) => field.number === number && field.wire === 2);
-  if (entries.length === 0) return undefined;
-  const result: JsonObject = {};
-  for (const entry of entries) {
-    if (entry.wire !== 2) continue;
-    const parts = readFields(entry.bytes);
-    const key = text(first(parts, 1) ?? new Uint8Array());
-    const value = first(parts, 2) ?? new Uint8Array();
-    result[key] = bytes ? Buffer.from(value).toString('base64') : text(value);
+function number(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'object' && value !== null && 'low' in value && 'high' in value) {
+    const { low, high } = value as { low: number; high: number };
+    return high * 2 ** 32 + (low >>> 0);
   }
-  return result;
+  return Number(value);
 }
 
-function objectMeta(bytes: Uint8Array): JsonObject {
-  const fields = readFields(bytes);
-  const metadata: JsonObject = {};
-  const put = (key: string, value: Json | undefined): void => {
-    if (value === undefined || value === '') return;
-    if (Array.isArray(value) && value.length === 0) return;
-    metadata[key] = value;
-  };
-  put('name', strings(fields, 1)[0]);
-  put('generateName', strings(fields, 2)[0]);
-  put('namespace', strings(fields, 3)[0]);
-  put('labels', map(fields, 11, false));
-  put('annotations', map(fields, 12, false));
-  put(
-    'ownerReferences',
-    fields
-      .filter((field) => field.number === 13 && field.wire === 2)
-      .map((field) => {
-        const parts = field.wire === 2 ? readFields(field.bytes) : [];
-        const reference: JsonObject = {
-          apiVersion: strings(parts, 5)[0] ?? '',
-          kind: strings(parts, 1)[0] ?? '',
-          name: strings(parts, 3)[0] ?? '',
-          uid: strings(parts, 4)[0] ?? '',
-        };
-        const controller = varint(parts, 6);
-        const blocking = varint(parts, 7);
-        if (controller !== undefined) reference['controller'] = controller !== 0n;
-        if (blocking !== undefined) reference['blockOwnerDeletion'] = blocking !== 0n;
-        return reference;
-      }),
-  );
-  put('finalizers', strings(fields, 14));
-  return metadata;
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
-type KindDecoder = (fields: Field[], object: JsonObject) => void;
+function has(message: Message, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(message, key);
+}
 
-const KINDS: Readonly<Record<string, KindDecoder>> = {
-  'v1/Namespace': (fields, object) => {
-    const spec = first(fields, 2);
-    const finalizers = spec === undefined ? [] : strings(readFields(spec), 1);
-    if (finalizers.length > 0) object['spec'] = { finalizers };
-  },
-  'v1/ConfigMap': (fields, object) => {
-    const data = map(fields, 2, false);
-    const binary = map(fields, 3, true);
-    const immutable = varint(fields, 4);
-    if (data !== undefined) object['data'] = data;
-    if (binary !== undefined) object['binaryData'] = binary;
-    if (immutable !== undefined) object['immutable'] = immutable !== 0n;
-  },
-  'v1/Secret': (fields, object) => {
-    const data = map(fields, 2, true);
-    const type = strings(fields, 3)[0];
-    const stringData = map(fields, 4, false);
-    const immutable = varint(fields, 5);
-    if (data !== undefined) object['data'] = data;
-    object['type'] = type === undefined || type === '' ? 'Opaque' : type;
-    if (stringData !== undefined) object['stringData'] = stringData;
-    if (immutable !== undefined) object['immutable'] = immutable !== 0n;
-  },
-};
+function parseRaw(bytes: unknown): Json | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) return undefined;
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as Json;
+}
 
-function unsupported(what: string): ApiError {
-  return new ApiError(
-    415,
-    'UnsupportedMediaType',
-    `devcluster decodes protobuf only for Namespace, ConfigMap and Secret, not ${what}; send JSON (for example with kubectl apply -f)`,
-  );
+/** The JSON form of apimachinery's special messages; undefined for ordinary ones. */
+function special(type: protobuf.Type, message: Message): { value: Json | undefined } | undefined {
+  switch (type.fullName) {
+    case `${META}.Time`:
+    case `${META}.MicroTime`: {
+      const seconds = number(message['seconds'] ?? 0);
+      const nanos = number(message['nanos'] ?? 0);
+      if (seconds === 0 && nanos === 0) return { value: undefined };
+      return { value: rfc3339(seconds, nanos, type.name === 'MicroTime') };
+    }
+    case `${META}.Duration`:
+      return { value: goDuration(number(message['duration'] ?? 0)) };
+    case '.k8s.io.apimachinery.pkg.api.resource.Quantity':
+      return { value: typeof message['string'] === 'string' ? message['string'] : '0' };
+    case '.k8s.io.apimachinery.pkg.util.intstr.IntOrString':
+      return {
+        value:
+          number(message['type'] ?? 0) === 0
+            ? number(message['intVal'] ?? 0)
+            : text(message['strVal']),
+      };
+    case '.k8s.io.apimachinery.pkg.runtime.RawExtension':
+    case `${META}.FieldsV1`:
+      return { value: parseRaw(message['raw'] ?? message['Raw']) };
+    default:
+      return undefined;
+  }
+}
+
+function isMapEntry(type: protobuf.Type): boolean {
+  const options = type.options as Record<string, unknown> | undefined;
+  if (options?.['mapEntry'] === true) return true;
+  const names = type.fieldsArray.map((field) => field.name).sort();
+  return type.name.endsWith('Entry') && names.join(',') === 'key,value';
+}
+
+function scalar(field: protobuf.Field, value: unknown): Json | undefined {
+  if (value instanceof Uint8Array) {
+    return value.length === 0 ? undefined : Buffer.from(value).toString('base64');
+  }
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'boolean') return value ? true : undefined;
+  if (field.long || typeof value === 'number') {
+    const n = number(value);
+    return n === 0 ? undefined : n;
+  }
+  return undefined;
+}
+
+function valueOf(field: protobuf.Field, value: unknown): Json | undefined {
+  const type = field.resolvedType;
+  if (type instanceof protobuf.Type) return messageToJson(type, value as Message);
+  return scalar(field, value);
+}
+
+function messageToJson(type: protobuf.Type, message: Message): Json | undefined {
+  const converted = special(type, message);
+  if (converted !== undefined) return converted.value;
+  const object: JsonObject = {};
+  for (const field of type.fieldsArray) {
+    if (!has(message, field.name)) continue;
+    const value = message[field.name];
+    const entryType = field.resolvedType;
+    if (field.repeated && entryType instanceof protobuf.Type && isMapEntry(entryType)) {
+      const valueField = entryType.fields['value'];
+      const map: JsonObject = {};
+      for (const entry of value as Message[]) {
+        const key = text(entry['key']);
+        const item = valueField === undefined ? undefined : valueOf(valueField, entry['value']);
+        map[key] = item ?? (valueField?.resolvedType instanceof protobuf.Type ? {} : '');
+      }
+      if (Object.keys(map).length > 0) object[field.name] = map;
+    } else if (field.repeated) {
+      const items = (value as unknown[]).map(
+        (item) => valueOf(field, item) ?? (entryType instanceof protobuf.Type ? {} : ''),
+      );
+      if (items.length > 0) object[field.name] = items;
+    } else {
+      const item = valueOf(field, value);
+      if (item !== undefined) object[field.name] = item;
+    }
+  }
+  return object;
+}
+
+/** `apps/v1` → `k8s.io.api.apps.v1`; `rbac.authorization.k8s.io/v1` → `k8s.io.api.rbac.v1`. */
+function packageOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return `k8s.io.api.core.${apiVersion}`;
+  const group = apiVersion.slice(0, slash).split('.')[0] ?? '';
+  return `k8s.io.api.${group}.${apiVersion.slice(slash + 1)}`;
 }
 
 /** Whether `body` starts with the Kubernetes protobuf magic number. */
@@ -120,22 +159,29 @@ export function isProtobuf(body: Uint8Array): boolean {
   return MAGIC.every((byte, index) => body[index] === byte);
 }
 
-/** The JSON form of a protobuf-encoded object. */
-export function decodeProtobuf(body: Uint8Array): JsonObject {
-  if (!isProtobuf(body)) throw unsupported('a body without the k8s protobuf prefix');
-  const envelope = readFields(body.subarray(MAGIC.length));
-  const typeMeta = readFields(first(envelope, 1) ?? new Uint8Array());
-  const apiVersion = strings(typeMeta, 1)[0] ?? '';
-  const kind = strings(typeMeta, 2)[0] ?? '';
-  const decode = KINDS[`${apiVersion}/${kind}`];
-  if (decode === undefined) throw unsupported(`${apiVersion} ${kind}`);
-  const fields = readFields(first(envelope, 2) ?? new Uint8Array());
-  const metadata = first(fields, 1);
-  const object: JsonObject = {
-    apiVersion,
-    kind,
-    metadata: metadata === undefined ? {} : objectMeta(metadata),
-  };
-  decode(fields, object);
-  return object;
+/**
+ * The JSON form of a protobuf-encoded object. 415 (as from a server that does not speak
+ * protobuf) when the body lacks the envelope, names a kind no description defines, or no
+ * descriptions are available.
+ */
+export function decodeProtobuf(
+  body: Uint8Array,
+  types: protobuf.Root | null = kubernetesTypes(),
+): JsonObject {
+  if (types === null || !isProtobuf(body)) throw unsupportedMediaType(JSON_MEDIA_TYPES);
+  const unknown = types.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
+  const envelope = unknown.decode(body.subarray(MAGIC.length)) as unknown as Message;
+  const typeMeta = (envelope['typeMeta'] ?? {}) as Message;
+  const apiVersion = text(typeMeta['apiVersion']);
+  const kind = text(typeMeta['kind']);
+  const type = types.lookup(`${packageOf(apiVersion)}.${kind}`);
+  if (!(type instanceof protobuf.Type)) throw unsupportedMediaType(JSON_MEDIA_TYPES);
+  const raw = envelope['raw'];
+  if (!(raw instanceof Uint8Array)) {
+    throw new ApiError(400, 'BadRequest', 'the protobuf envelope carries no object');
+  }
+  const decoded = messageToJson(type, type.decode(raw) as unknown as Message);
+  const object: JsonObject =
+    typeof decoded === 'object' && decoded !== null && !Array.isArray(decoded) ? decoded : {};
+  return { apiVersion, kind, ...object, metadata: object['metadata'] ?? {} };
 }

@@ -1,7 +1,8 @@
 /** The built-in resources devcluster serves from the start. */
 import { ageColumn, BUILTIN_COLUMNS } from './columns.js';
 import { EVENTS_V1_CONVERSION } from './events.js';
-import type { ResourceType } from './types.js';
+import { allowEverything, describeCaller } from './reviews.js';
+import { ALL_VERBS, type Review, type ResourceType, type ScalePaths } from './types.js';
 
 interface Spec {
   group: string;
@@ -13,7 +14,19 @@ interface Spec {
   categories?: string[];
   status?: boolean;
   fields?: string[];
+  /** Where the scale subresource reads and writes, for kinds that have one. */
+  scale?: ScalePaths;
+  /** Create-only kinds whose POST is answered from the request and not stored. */
+  review?: Review;
 }
+
+const REPLICAS: ScalePaths = {
+  specReplicasPath: '.spec.replicas',
+  statusReplicasPath: '.status.replicas',
+  labelSelectorPath: '.spec.selector',
+};
+
+const RBAC = 'rbac.authorization.k8s.io';
 
 const SPECS: Spec[] = [
   {
@@ -137,6 +150,7 @@ const SPECS: Spec[] = [
     shortNames: ['deploy'],
     categories: ['all'],
     status: true,
+    scale: REPLICAS,
   },
   {
     group: 'coordination.k8s.io',
@@ -152,6 +166,144 @@ const SPECS: Spec[] = [
     kind: 'EndpointSlice',
     namespaced: true,
     fields: ['addressType'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'serviceaccounts',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    shortNames: ['sa'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'persistentvolumeclaims',
+    kind: 'PersistentVolumeClaim',
+    namespaced: true,
+    shortNames: ['pvc'],
+    status: true,
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'persistentvolumes',
+    kind: 'PersistentVolume',
+    namespaced: false,
+    shortNames: ['pv'],
+    status: true,
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'endpoints',
+    kind: 'Endpoints',
+    namespaced: true,
+    shortNames: ['ep'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'resourcequotas',
+    kind: 'ResourceQuota',
+    namespaced: true,
+    shortNames: ['quota'],
+    status: true,
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'replicationcontrollers',
+    kind: 'ReplicationController',
+    namespaced: true,
+    shortNames: ['rc'],
+    categories: ['all'],
+    status: true,
+    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'replicasets',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    shortNames: ['rs'],
+    categories: ['all'],
+    status: true,
+    scale: REPLICAS,
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'statefulsets',
+    kind: 'StatefulSet',
+    namespaced: true,
+    shortNames: ['sts'],
+    categories: ['all'],
+    status: true,
+    scale: REPLICAS,
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'daemonsets',
+    kind: 'DaemonSet',
+    namespaced: true,
+    shortNames: ['ds'],
+    categories: ['all'],
+    status: true,
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'controllerrevisions',
+    kind: 'ControllerRevision',
+    namespaced: true,
+  },
+  {
+    group: 'batch',
+    version: 'v1',
+    resource: 'cronjobs',
+    kind: 'CronJob',
+    namespaced: true,
+    shortNames: ['cj'],
+    categories: ['all'],
+    status: true,
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ingresses',
+    kind: 'Ingress',
+    namespaced: true,
+    shortNames: ['ing'],
+    status: true,
+  },
+  { group: RBAC, version: 'v1', resource: 'roles', kind: 'Role', namespaced: true },
+  { group: RBAC, version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true },
+  { group: RBAC, version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', namespaced: false },
+  {
+    group: RBAC,
+    version: 'v1',
+    resource: 'clusterrolebindings',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+  },
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    resource: 'selfsubjectaccessreviews',
+    kind: 'SelfSubjectAccessReview',
+    namespaced: false,
+    review: allowEverything,
+  },
+  {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    resource: 'selfsubjectreviews',
+    kind: 'SelfSubjectReview',
+    namespaced: false,
+    review: describeCaller,
   },
   {
     group: 'apiextensions.k8s.io',
@@ -180,15 +332,9 @@ export function builtinTypes(): ResourceType[] {
     selectableFields: spec.fields ?? [],
     columns: BUILTIN_COLUMNS[`${spec.group}/${spec.resource}`] ?? [ageColumn],
     unconditionalUpdate: true,
+    verbs: spec.review === undefined ? ALL_VERBS : ['create'],
     ...(spec.group === 'events.k8s.io' ? { conversion: EVENTS_V1_CONVERSION } : {}),
-    ...(spec.resource === 'deployments'
-      ? {
-          scale: {
-            specReplicasPath: '.spec.replicas',
-            statusReplicasPath: '.status.replicas',
-            labelSelectorPath: '.spec.selector',
-          },
-        }
-      : {}),
+    ...(spec.scale === undefined ? {} : { scale: spec.scale }),
+    ...(spec.review === undefined ? {} : { review: spec.review }),
   }));
 }

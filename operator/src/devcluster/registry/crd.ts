@@ -6,7 +6,7 @@ import type { Cause } from '../core/errors.js';
 import { getPath, isObject, stringAt, type Json, type JsonObject } from '../core/json.js';
 import { evaluate, parseJsonPath } from '../table/jsonpath.js';
 import { ageOf } from '../table/duration.js';
-import type { Column, ResourceType } from './types.js';
+import { ALL_VERBS, type Column, type ResourceType } from './types.js';
 
 function strings(value: Json | undefined): string[] {
   return Array.isArray(value)
@@ -179,6 +179,7 @@ export function typesFromCrd(crd: JsonObject): ResourceType[] {
           printerColumn,
         ),
         unconditionalUpdate: false,
+        verbs: ALL_VERBS,
         crdName: name,
       };
       if (isObject(schema)) type.schema = schema;

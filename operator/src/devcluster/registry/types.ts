@@ -37,7 +37,25 @@ export interface ResourceType {
   schema?: JsonObject;
   /** For custom resources: the CRD that defines them. */
   crdName?: string;
+  /** The verbs discovery lists (create-only for reviews). */
+  verbs: readonly string[];
+  /** For create-only review kinds: computes the answer to a POST; nothing is stored. */
+  review?: Review;
 }
+
+/** Answers a review (SelfSubjectAccessReview, ...) posted as `body`. */
+export type Review = (body: JsonObject) => JsonObject;
+
+export const ALL_VERBS: readonly string[] = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
 
 /** `group/version`, or `version` for the core group. */
 export function apiVersionOf(type: Pick<ResourceType, 'group' | 'version'>): string {
