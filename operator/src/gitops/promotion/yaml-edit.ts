@@ -16,7 +16,7 @@ export class ManifestEditError extends Error {
   override readonly name = 'ManifestEditError';
 }
 
-/** Whether a document declares the object `locator` names (a missing namespace matches any). */
+/** Whether a document declares the object `locator` names; a missing namespace on either side matches any. */
 export function documentDeclares(
   document: Document.Parsed,
   locator: Exclude<DocumentLocator, number>,
@@ -25,8 +25,9 @@ export function documentDeclares(
   if (typeof value !== 'object' || value === null) return false;
   const object = value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
   if (object.kind !== locator.kind || object.metadata?.name !== locator.name) return false;
-  if (locator.namespace === undefined) return true;
-  return (object.metadata.namespace ?? 'default') === locator.namespace;
+  // A document without a namespace is applied into whichever namespace the syncer targets.
+  const declared = object.metadata.namespace;
+  return locator.namespace === undefined || declared === undefined || declared === locator.namespace;
 }
 
 function findDocument(
