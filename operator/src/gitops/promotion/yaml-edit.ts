@@ -27,7 +27,9 @@ export function documentDeclares(
   if (object.kind !== locator.kind || object.metadata?.name !== locator.name) return false;
   // A document without a namespace is applied into whichever namespace the syncer targets.
   const declared = object.metadata.namespace;
-  return locator.namespace === undefined || declared === undefined || declared === locator.namespace;
+  return (
+    locator.namespace === undefined || declared === undefined || declared === locator.namespace
+  );
 }
 
 function findDocument(
