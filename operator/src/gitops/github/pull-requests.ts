@@ -7,7 +7,7 @@
 
 import type { GitHubClient } from './client.js';
 import type { GitHubRepositoryName } from './repository-name.js';
-import { isNotFound } from './tree-source.js';
+import { isNotFound, statusOf, type ConditionalGets } from './conditional.js';
 
 export type PullRequestState = 'Open' | 'Merged' | 'Closed';
 
@@ -40,12 +40,6 @@ function summarize(pull: PullLike): PullRequestSummary {
   };
 }
 
-function status(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'status' in error
-    ? Number(error.status)
-    : undefined;
-}
-
 export interface OneCommitBranch {
   branch: string;
   parent: string;
@@ -63,6 +57,7 @@ export class GitHubPullRequests {
   constructor(
     private readonly github: GitHubClient,
     repository: GitHubRepositoryName,
+    private readonly conditional: ConditionalGets,
   ) {
     this.repo = { owner: repository.owner, repo: repository.name };
   }
@@ -97,29 +92,30 @@ export class GitHubPullRequests {
       tree: tree.data.sha,
       parents: [change.parent],
     });
+    return this.createBranchRef(change.branch, commit.data.sha);
+  }
+
+  /** Creates `branch` at `sha`; false when the branch already exists. */
+  async createBranchRef(branch: string, sha: string): Promise<boolean> {
     try {
-      await git.createRef({
-        ...this.repo,
-        ref: `refs/heads/${change.branch}`,
-        sha: commit.data.sha,
-      });
+      await this.github.rest.git.createRef({ ...this.repo, ref: `refs/heads/${branch}`, sha });
       return true;
     } catch (error) {
-      if (status(error) === 422) return false;
+      if (statusOf(error) === 422) return false;
       throw error;
     }
   }
 
   /** The newest pull request from `branch` (of this repository), in any state. */
   async findByHead(branch: string): Promise<PullRequestSummary | undefined> {
-    const { data } = await this.github.rest.pulls.list({
-      ...this.repo,
+    // Polled while a proposal is open: conditional, so an unchanged answer costs nothing.
+    const data = (await this.conditional.get('GET /repos/{owner}/{repo}/pulls', {
       head: `${this.repo.owner}:${branch}`,
       state: 'all',
       sort: 'created',
       direction: 'desc',
-      per_page: 10,
-    });
+      per_page: '10',
+    })) as PullLike[];
     const [newest] = data.filter((pull) => pull.head.ref === branch);
     return newest === undefined ? undefined : summarize(newest);
   }
@@ -141,7 +137,7 @@ export class GitHubPullRequests {
       });
       return summarize(data);
     } catch (error) {
-      if (status(error) !== 422) throw error;
+      if (statusOf(error) !== 422) throw error;
       const existing = await this.findByHead(branch);
       if (existing === undefined) throw error;
       return existing;
@@ -184,37 +180,41 @@ export class GitHubPullRequests {
     } catch (error) {
       // 404: the branch is not protected; 403: this token may not read protection.
       if (isNotFound(error)) return [];
-      if (status(error) === 403) return undefined;
+      if (statusOf(error) === 403) return undefined;
       throw error;
     }
   }
 
-  /** Every reported check on `sha` by name: commit statuses and check runs. */
-  async checks(sha: string): Promise<Map<string, CommitState>> {
+  /** The commit statuses reported on `sha`, newest per context. */
+  async commitStatuses(sha: string): Promise<Map<string, CommitState>> {
     const combined = await this.github.rest.repos.getCombinedStatusForRef({
       ...this.repo,
       ref: sha,
     });
-    const results = new Map<string, CommitState>();
-    for (const entry of combined.data.statuses)
-      results.set(entry.context, entry.state as CommitState);
+    return new Map(
+      combined.data.statuses.map((entry) => [entry.context, entry.state as CommitState]),
+    );
+  }
+
+  /** The check runs on `sha` by name, as commit states. */
+  async checkRuns(sha: string): Promise<Map<string, CommitState>> {
     const runs = await this.github.rest.checks.listForRef({
       ...this.repo,
       ref: sha,
       per_page: 100,
     });
-    for (const run of runs.data.check_runs) {
-      const conclusion = run.conclusion;
-      results.set(
+    return new Map(
+      runs.data.check_runs.map((run): [string, CommitState] => [
         run.name,
         run.status !== 'completed'
           ? 'pending'
-          : conclusion === 'success' || conclusion === 'neutral' || conclusion === 'skipped'
+          : run.conclusion === 'success' ||
+              run.conclusion === 'neutral' ||
+              run.conclusion === 'skipped'
             ? 'success'
             : 'failure',
-      );
-    }
-    return results;
+      ]),
+    );
   }
 
   /**
@@ -224,7 +224,10 @@ export class GitHubPullRequests {
   async mergeIfChecksPassed(number: number): Promise<boolean> {
     const pull = await this.get(number);
     if (pull.state !== 'Open') return pull.state === 'Merged';
-    const checks = await this.checks(pull.headSha);
+    const checks = new Map([
+      ...(await this.commitStatuses(pull.headSha)),
+      ...(await this.checkRuns(pull.headSha)),
+    ]);
     const required = (await this.requiredChecks(pull.baseRef)) ?? [...checks.keys()];
     const passed = required.every((name) => checks.get(name) === 'success');
     const anyFailed = [...checks.values()].some(
@@ -236,7 +239,7 @@ export class GitHubPullRequests {
       return true;
     } catch (error) {
       // 405: not mergeable yet (checks or reviews); 409: the head moved.
-      if (status(error) === 405 || status(error) === 409) return false;
+      if (statusOf(error) === 405 || statusOf(error) === 409) return false;
       throw error;
     }
   }

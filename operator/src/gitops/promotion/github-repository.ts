@@ -1,6 +1,7 @@
 /** Proposals as GitHub pull requests, each from a one-commit branch of the repository. */
 
 import type { GitHubClient } from '../github/client.js';
+import { ConditionalGets } from '../github/conditional.js';
 import { GitHubPullRequests } from '../github/pull-requests.js';
 import type { GitHubRepositoryName } from '../github/repository-name.js';
 import { GitHubTreeSource } from '../github/tree-source.js';
@@ -15,8 +16,9 @@ export class GitHubRepository implements ProposalRepository {
 
   constructor(github: GitHubClient, repository: GitHubRepositoryName) {
     this.description = `GitHub ${repository.owner}/${repository.name}`;
-    this.tree = new GitHubTreeSource(github, repository);
-    this.pulls = new GitHubPullRequests(github, repository);
+    const conditional = new ConditionalGets(github, repository);
+    this.tree = new GitHubTreeSource(github, repository, conditional);
+    this.pulls = new GitHubPullRequests(github, repository, conditional);
   }
 
   head(branch: string): Promise<string | undefined> {
