@@ -2,14 +2,17 @@
  * Local-branch mode: without GitHub, a promotion is a branch with one commit in a real git
  * repository, made with plumbing, leaving HEAD, the index and the working tree alone.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalRepository } from '../../operator/src/gitops/promotion/local-repository.js';
-import { startCluster, type TestCluster } from '../support/cluster.js';
+import { FerryResources } from '../../operator/src/controllers/resources.js';
+import { eventually, startCluster, type TestCluster } from '../support/cluster.js';
+import { NS } from '../support/ferry.js';
 import { writeKubeconfig } from '../support/operator-process.js';
 import {
   createIrisService,
@@ -22,6 +25,49 @@ import {
 } from '../support/promotion.js';
 
 const BRANCH = 'ferry/promote/iris/iris-v2';
+
+/** `git daemon` serving the repositories under `base` on loopback, pushes allowed. */
+async function startGitDaemon(base: string): Promise<{ port: number; stop: () => void }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => {
+        resolve(free);
+      });
+    });
+  });
+  const daemon = spawn('git', [
+    'daemon',
+    '--reuseaddr',
+    '--export-all',
+    '--enable=receive-pack',
+    '--listen=127.0.0.1',
+    `--port=${port}`,
+    `--base-path=${base}`,
+    base,
+  ]);
+  await eventually(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on('error', () => {
+          resolve(false);
+        });
+      }),
+    10_000,
+    'git daemon',
+  );
+  return {
+    port,
+    stop: () => {
+      daemon.kill();
+    },
+  };
+}
 
 let cluster: TestCluster;
 let work: string;
@@ -145,5 +191,46 @@ describe('local-branch promotion', () => {
     expect(row).toMatch(
       /^iris-v2\s+iris\s+v2\s+Candidate\s+Merged\s+ferry\/promote\/iris\/iris-v2\s+True\s/,
     );
+  });
+
+  it('pushes the branch to a remote served by git daemon, which is otherwise untouched', async () => {
+    for (const name of ['iris-v1', 'iris-v2'])
+      await cluster.client.delete(FerryResources.modelVersion, NS, name);
+    await cluster.client.delete(FerryResources.inferenceService, NS, 'iris');
+    const source = join(work, 'source');
+    await repositoryWithManifests(source);
+    const served = join(work, 'served');
+    await mkdir(served);
+    await gitIn(served, 'clone', '-q', '--bare', source, join(served, 'models.git'));
+    const daemon = await startGitDaemon(served);
+    const remote = `git://127.0.0.1:${daemon.port}/models.git`;
+    const refsBefore = await gitIn(join(served, 'models.git'), 'for-each-ref');
+    await createReadyVersion(cluster, { name: 'iris-v1', accuracy: 0.92 });
+    await createReadyVersion(cluster, { name: 'iris-v2', accuracy: 0.96 });
+    await createIrisService(cluster);
+    const promotion = await startPromotion(cluster, {
+      repository: await LocalRepository.withRemote(join(work, 'cache.git'), remote),
+      trackedBranch: 'main',
+      recheckMs: 200,
+    });
+    try {
+      const version = await promotionIn(cluster, 'iris-v2', 'Open');
+      expect(version.status?.promotion?.message).toBe(
+        `open a pull request from ${BRANCH} into main, or merge it with: git fetch origin ${BRANCH} && git merge FETCH_HEAD`,
+      );
+    } finally {
+      await promotion.stop();
+      daemon.stop();
+    }
+    const bare = join(served, 'models.git');
+    const refsAfter = await gitIn(bare, 'for-each-ref');
+    expect(refsAfter.split('\n').filter((line) => !line.endsWith(`refs/heads/${BRANCH}`))).toEqual(
+      refsBefore.split('\n'),
+    );
+    const diff = await gitIn(bare, 'diff', '--unified=0', 'main', BRANCH);
+    expect(diff.split('\n').filter((line) => /^[-+](?![-+])/.test(line))).toEqual([
+      '-  modelVersion: iris-v1   # bumped by pull request',
+      '+  modelVersion: iris-v2   # bumped by pull request',
+    ]);
   });
 });

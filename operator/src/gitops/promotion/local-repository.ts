@@ -9,6 +9,7 @@
  * only once the push that expects it not to exist on the remote succeeded.
  */
 
+import { dirname } from 'node:path';
 import {
   createBranch,
   git,
@@ -34,6 +35,15 @@ const FERRY_AUTHOR = { name: 'Ferry', email: 'ferry@ferry.dev' };
 export class LocalRepository implements ProposalRepository {
   readonly pullRequests = false;
   readonly description: string;
+
+  /**
+   * A repository proposing to `remote`, through a bare cache at `cacheDir` (created when
+   * missing; an existing one is reused as it is).
+   */
+  static async withRemote(cacheDir: string, remote: string): Promise<LocalRepository> {
+    await git(dirname(cacheDir), ['init', '--quiet', '--bare', cacheDir]);
+    return new LocalRepository({ gitDir: cacheDir, remote });
+  }
 
   constructor(private readonly options: LocalRepositoryOptions) {
     this.description = options.remote ?? options.gitDir;
