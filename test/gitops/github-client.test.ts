@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readGitHubAuth } from '../../operator/src/gitops/github/client.js';
+import { proposalRepository } from '../../operator/src/gitops/promotion/setup.js';
+import { noopLogger } from '../../operator/src/runtime/logger.js';
 import {
   parseRepositoryName,
   repositoryFromGitUrl,
@@ -98,5 +100,36 @@ describe('readGitHubAuth', () => {
     [{}, /GitHub needs credentials/],
   ])('refuses %j', async (flags, message) => {
     await expect(readGitHubAuth(flags)).rejects.toThrow(message);
+  });
+});
+
+describe('proposalRepository', () => {
+  const cacheDir = join(tmpdir(), `ferry-setup-${process.pid}`);
+  afterAll(() => rm(cacheDir, { recursive: true, force: true }));
+  const base = {
+    githubAuth: { tokenFromEnvironment: 'ghp_x' },
+    cacheDir,
+    log: noopLogger,
+  };
+  it.each([
+    [{ githubRepo: 'ferry-ml/models' }, 'GitHub ferry-ml/models', true],
+    [{ gitUrl: 'git@github.com:ferry-ml/models.git' }, 'GitHub ferry-ml/models', true],
+    [
+      { gitUrl: 'https://github.com/a/b', githubRepo: 'ferry-ml/models' },
+      'GitHub ferry-ml/models',
+      true,
+    ],
+    [{ gitDir: '/srv/models' }, '/srv/models', false],
+    [{ gitUrl: 'file:///srv/git/models.git' }, 'file:///srv/git/models.git', false],
+  ])('%j', async (flags, description, pullRequests) => {
+    const repository = await proposalRepository({ ...base, ...flags });
+    expect([repository.description, repository.pullRequests]).toEqual([description, pullRequests]);
+  });
+
+  it('refuses a malformed --github-repo and no repository at all', async () => {
+    await expect(proposalRepository({ ...base, githubRepo: 'models' })).rejects.toThrow(
+      /OWNER\/NAME/,
+    );
+    await expect(proposalRepository(base)).rejects.toThrow(/needs a repository/);
   });
 });

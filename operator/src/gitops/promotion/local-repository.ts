@@ -9,6 +9,7 @@
  * only once the push that expects it not to exist on the remote succeeded.
  */
 
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   createBranch,
@@ -41,6 +42,7 @@ export class LocalRepository implements ProposalRepository {
    * missing; an existing one is reused as it is).
    */
   static async withRemote(cacheDir: string, remote: string): Promise<LocalRepository> {
+    await mkdir(dirname(cacheDir), { recursive: true });
     await git(dirname(cacheDir), ['init', '--quiet', '--bare', cacheDir]);
     return new LocalRepository({ gitDir: cacheDir, remote });
   }
