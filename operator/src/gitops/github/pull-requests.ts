@@ -218,8 +218,9 @@ export class GitHubPullRequests {
   }
 
   /**
-   * Merges pull request `number` when every required check on its head succeeded (every
-   * reported check, when protection cannot be read); returns whether it merged.
+   * Merges pull request `number` when every check the base branch's protection requires
+   * succeeded on its head (every reported check, when the branch has no required checks
+   * or its protection cannot be read); returns whether it merged.
    */
   async mergeIfChecksPassed(number: number): Promise<boolean> {
     const pull = await this.get(number);
@@ -228,12 +229,10 @@ export class GitHubPullRequests {
       ...(await this.commitStatuses(pull.headSha)),
       ...(await this.checkRuns(pull.headSha)),
     ]);
-    const required = (await this.requiredChecks(pull.baseRef)) ?? [...checks.keys()];
-    const passed = required.every((name) => checks.get(name) === 'success');
-    const anyFailed = [...checks.values()].some(
-      (state) => state === 'failure' || state === 'error',
-    );
-    if (!passed || (required.length === 0 && anyFailed)) return false;
+    const protectedBy = await this.requiredChecks(pull.baseRef);
+    const required =
+      protectedBy === undefined || protectedBy.length === 0 ? [...checks.keys()] : protectedBy;
+    if (!required.every((name) => checks.get(name) === 'success')) return false;
     try {
       await this.github.rest.pulls.merge({ ...this.repo, pull_number: number, sha: pull.headSha });
       return true;

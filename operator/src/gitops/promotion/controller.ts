@@ -47,7 +47,7 @@ import {
   type ProposalIntent,
 } from './plan.js';
 import type { ProposalRepository } from './repository.js';
-import { setModelVersion } from './yaml-edit.js';
+import { ManifestEditError, setModelVersion } from './yaml-edit.js';
 
 /** What the reconciler is given; the operator's controller context satisfies it. */
 export interface PromotionContext {
@@ -152,7 +152,19 @@ export function promotionController(
       });
       return undefined;
     }
-    const content = setModelVersion(manifest.text, manifest.locator, intent.to);
+    let content: string;
+    try {
+      content = setModelVersion(manifest.text, manifest.locator, intent.to);
+    } catch (error) {
+      if (!(error instanceof ManifestEditError)) throw error;
+      await recorder.record(service, {
+        type: 'Warning',
+        reason: 'ManifestNotEditable',
+        action: 'Propose',
+        note: `${manifest.file.path}: ${error.message}; ${intent.branch} was not opened`,
+      });
+      return undefined;
+    }
     if (content === manifest.text) return undefined;
     const text =
       intent.kind === 'revert' || judgement === undefined
