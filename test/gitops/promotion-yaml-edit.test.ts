@@ -15,6 +15,26 @@ interface Case {
   after: string;
 }
 
+const MULTI = `---
+kind: Dataset
+metadata: {name: iris, namespace: ml}
+spec:
+  modelVersion: not-this-one
+---
+# another service
+kind: InferenceService
+metadata: {name: wine, namespace: ml}
+spec:
+  modelVersion: wine-v1
+---
+kind: InferenceService
+metadata: {name: iris, namespace: ml}
+spec:
+    modelVersion:    iris-v1
+    replicas: 1
+...
+`;
+
 const cases: Case[] = [
   {
     name: 'plain scalar with comments around it',
@@ -77,46 +97,10 @@ spec:
   },
   {
     name: 'the third document of a multi-document file, found by name',
-    before: `---
-kind: Dataset
-metadata: {name: iris, namespace: ml}
-spec:
-  modelVersion: not-this-one
----
-# another service
-kind: InferenceService
-metadata: {name: wine, namespace: ml}
-spec:
-  modelVersion: wine-v1
----
-kind: InferenceService
-metadata: {name: iris, namespace: ml}
-spec:
-    modelVersion:    iris-v1
-    replicas: 1
-...
-`,
+    before: MULTI,
     locator: ISVC,
     value: 'iris-v2',
-    after: `---
-kind: Dataset
-metadata: {name: iris, namespace: ml}
-spec:
-  modelVersion: not-this-one
----
-# another service
-kind: InferenceService
-metadata: {name: wine, namespace: ml}
-spec:
-  modelVersion: wine-v1
----
-kind: InferenceService
-metadata: {name: iris, namespace: ml}
-spec:
-    modelVersion:    iris-v2
-    replicas: 1
-...
-`,
+    after: MULTI.replace('modelVersion:    iris-v1', 'modelVersion:    iris-v2'),
   },
   {
     name: 'a document found by index, with CRLF line ends',
