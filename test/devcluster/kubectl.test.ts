@@ -169,6 +169,8 @@ describe('kubectl against devcluster', () => {
       'VERSION',
       'STAGE',
       'METRIC',
+      'PROMOTION',
+      'BRANCH',
       'READY',
       'AGE',
     ]);

@@ -6,3 +6,4 @@ export * from './kinds/index.js';
 export * from './meta.js';
 export * from './schema.js';
 export * from './duration.js';
+export * from './gates.js';

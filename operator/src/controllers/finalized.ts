@@ -19,6 +19,7 @@ import {
   summarizeAndPatch,
   type StepOutcome,
   type SummarizedStatus,
+  type SummarizeOptions,
 } from '../runtime/summarize.js';
 import type { ControllerContext } from './context.js';
 
@@ -34,19 +35,25 @@ export async function reconcileFinalized<
     /** Resolves once nothing of the object's is left; throws to keep the finalizer. */
     cleanup: (object: T) => Promise<void>;
   },
+  options: SummarizeOptions<S> = {},
 ): Promise<ReconcileResult> {
-  return summarizeAndPatch(context, resource, object, () =>
-    withFinalizer<T, StepOutcome<S> | undefined>({
-      client: context.client,
-      resource,
-      object,
-      finalizer: FINALIZER,
-      fieldManager: context.fieldManager,
-      apply: handlers.apply,
-      cleanup: async (going) => {
-        await handlers.cleanup(going);
-        return undefined;
-      },
-    }),
+  return summarizeAndPatch(
+    context,
+    resource,
+    object,
+    () =>
+      withFinalizer<T, StepOutcome<S> | undefined>({
+        client: context.client,
+        resource,
+        object,
+        finalizer: FINALIZER,
+        fieldManager: context.fieldManager,
+        apply: handlers.apply,
+        cleanup: async (going) => {
+          await handlers.cleanup(going);
+          return undefined;
+        },
+      }),
+    options,
   );
 }

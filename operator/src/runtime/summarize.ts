@@ -166,6 +166,15 @@ export interface SummarizeDeps {
 
 type StatusObject<S> = KubernetesObject & { status?: S };
 
+export interface SummarizeOptions<S> {
+  /**
+   * The status without the fields another field manager owns (such as a ModelVersion's
+   * `promotion`, which the promotion controller writes): server-side apply then never
+   * writes back a stale copy of them.
+   */
+  ownFields?: (status: S) => S;
+}
+
 /**
  * Runs `steps` for `object` and summarizes on every exit (see the file's doc comment).
  * `steps` returning `undefined` means there is nothing to report (the object is going and
@@ -176,6 +185,7 @@ export async function summarizeAndPatch<S extends SummarizedStatus>(
   resource: Resource,
   object: StatusObject<S>,
   steps: () => Promise<StepOutcome<S> | undefined>,
+  options: SummarizeOptions<S> = {},
 ): Promise<ReconcileResult> {
   let result: StepResult<S>;
   try {
@@ -187,16 +197,21 @@ export async function summarizeAndPatch<S extends SummarizedStatus>(
     result = { ok: false, error };
   }
 
-  const previous = object.status;
+  const own = options.ownFields ?? ((status: S) => status);
+  const previous = object.status === undefined ? undefined : own(object.status);
   const status = summarizeStatus(
     previous,
     object.metadata?.generation ?? 0,
-    result,
+    result.ok
+      ? { ok: true, outcome: { ...result.outcome, status: own(result.outcome.status) } }
+      : result,
     deps.clock.now(),
   );
   let written: boolean;
   try {
-    written = await applyStatusIfChanged(deps.client, resource, object, status, deps.fieldManager);
+    // Compared with what this writer owns, so others' fields never count as a change.
+    const current = { ...object, status: previous };
+    written = await applyStatusIfChanged(deps.client, resource, current, status, deps.fieldManager);
   } catch (error) {
     if (isAbout(error, resource, object)) return {};
     throw error;

@@ -5,8 +5,8 @@ import type {
   ModelVersionSpec,
   ModelVersionStatus,
 } from '../../../operator/src/api/index.js';
+import { failedGates } from '../../../operator/src/api/gates.js';
 import {
-  failedGates,
   planModelVersion as planOnly,
   signatureDifferences,
   type ArtifactCheck,

@@ -110,6 +110,10 @@ export const inferenceServiceSpec = object(
       ),
       model: modelName('The model whose new versions this service follows.'),
       gates,
+      minImprovement: number(
+        'How much a version must beat the stable version on the primary metric to be proposed (higher is better). With the default 0 a tie is not a promotion.',
+        { minimum: 0, default: 0 },
+      ),
     }),
     traffic: object('How traffic is split between stable and canary.', {
       httpRouteRef: localObjectReference(

@@ -39,6 +39,9 @@ export const TensorDatatypes = [
   'BYTES',
 ] as const;
 
+export const PromotionStates = ['Open', 'Merged', 'Closed'] as const;
+export type PromotionState = (typeof PromotionStates)[number];
+
 export const ModelStages = ['Candidate', 'Production', 'Archived', 'Rejected'] as const;
 export type ModelStage = (typeof ModelStages)[number];
 
@@ -130,11 +133,19 @@ export const modelVersionStatus = object('Observed state of the ModelVersion.', 
       listType: 'set',
     },
   ),
-  promotion: object('The pull request that proposed this version for production.', {
-    url: string('Web address of the pull request.'),
-    number: integer('Pull request number.', { minimum: 1 }),
-    state: enumeration('State of the pull request.', ['Open', 'Merged', 'Closed'] as const),
-  }),
+  promotion: object(
+    'The pull request (or, without GitHub, the branch) that proposed this version.',
+    {
+      url: string('Web address of the pull request.'),
+      number: integer('Pull request number.', { minimum: 1 }),
+      state: enumeration('State of the pull request.', PromotionStates),
+      branch: string(
+        'The branch that carries the one-commit change, such as ferry/promote/iris/iris-v2.',
+      ),
+      service: objectName('The InferenceService the change is for.'),
+      message: string('What to do next, such as how to merge a local branch.'),
+    },
+  ),
   stageTime: timestamp('When the stage last changed.'),
 });
 export type ModelVersionStatus = Infer<typeof modelVersionStatus>;
@@ -162,8 +173,27 @@ export const ModelVersion: KindDefinition<ModelVersionSpec, ModelVersionStatus> 
       jsonPath: '.status.primaryMetric',
       description: 'The primary metric and its value.',
     },
+    {
+      name: 'Promotion',
+      type: 'string',
+      jsonPath: '.status.promotion.state',
+      description: 'State of the promotion pull request or branch.',
+    },
+    {
+      name: 'Branch',
+      type: 'string',
+      jsonPath: '.status.promotion.branch',
+      description: 'The branch proposing this version.',
+    },
     readyColumn(),
     ageColumn(),
+    {
+      name: 'Pull Request',
+      type: 'string',
+      jsonPath: '.status.promotion.url',
+      description: 'The pull request proposing this version.',
+      priority: 1,
+    },
   ],
   references: [],
 };

@@ -105,10 +105,14 @@ export function modelVersionController(
       const { namespace, name } = parseObjectKey(key);
       const modelVersion = modelVersions.get(namespace, name);
       if (modelVersion === undefined) return {};
-      return reconcileFinalized(context, FerryResources.modelVersion, modelVersion, {
-        apply,
-        cleanup,
-      });
+      return reconcileFinalized(
+        context,
+        FerryResources.modelVersion,
+        modelVersion,
+        { apply, cleanup },
+        // The promotion controller owns status.promotion.
+        { ownFields: ({ promotion: _promotion, ...own }) => own },
+      );
     },
   };
 }

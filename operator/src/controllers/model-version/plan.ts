@@ -13,12 +13,12 @@
  */
 
 import {
-  type Gate,
   type InferenceService,
   type ModelStage,
   type ModelVersion,
   type ModelVersionStatus,
 } from '../../api/index.js';
+import { failedGates } from '../../api/gates.js';
 import { formatTimestamp } from '../../runtime/clock.js';
 import { getCondition } from '../../runtime/conditions.js';
 import { GATES_FAILED } from '../validation.js';
@@ -49,23 +49,6 @@ export interface ModelVersionObserved {
   /** InferenceServices in the ModelVersion's namespace. */
   services: readonly InferenceService[];
   nowMs: number;
-}
-
-/** `accuracy 0.85 is below the minimum 0.9`, one entry per failed gate. */
-export function failedGates(
-  gates: readonly Gate[],
-  metrics: Readonly<Record<string, number>>,
-): string[] {
-  const failures: string[] = [];
-  for (const gate of gates) {
-    const value = metrics[gate.metric];
-    if (value === undefined) failures.push(`metric ${gate.metric} is not reported`);
-    else if (gate.min !== undefined && value < gate.min)
-      failures.push(`${gate.metric} ${value} is below the minimum ${gate.min}`);
-    else if (gate.max !== undefined && value > gate.max)
-      failures.push(`${gate.metric} ${value} is above the maximum ${gate.max}`);
-  }
-  return failures;
 }
 
 function describeTensor(tensor: Tensor): string {
