@@ -5,11 +5,7 @@
  * for enough requests from the pods that do answer.
  */
 
-import type {
-  KubernetesObject,
-  V1ContainerPort,
-  V1PodCondition,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1ContainerPort, V1PodCondition } from '@kubernetes/client-node';
 import type { SamplesSnapshot } from '../../serving/samples.js';
 import { parsePrometheusText, servingFigures, type TrackReading } from './analysis.js';
 import { SERVE_PORT } from './workloads.js';
