@@ -15,7 +15,8 @@ const SMALL = 4096;
  */
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
   const length = values.length;
-  const sorted = Float64Array.from(values);
+  const sorted = new Float64Array(length);
+  sorted.set(values);
   if (length < SMALL) return sorted.sort();
   const keys = new Uint32Array(sorted.buffer);
   toSortableBits(keys);
