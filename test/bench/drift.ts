@@ -8,8 +8,9 @@
  *    as a multiple of the input, and SciPy's
  *    `ks_2samp` plus a NumPy PSI on the same files (Debian's python3-scipy), with the ratio.
  * 2. `ferry drift` on two generated CSVs of DRIFT_BENCH_MB each (default 200): throughput in
- *    MB/s, and its RSS sampled from /proc every 50 ms, against the same run on files a quarter
- *    the size, to show RSS does not grow with the data.
+ *    MiB/s of wall time and of CPU time (from /proc, which holds up when other work shares the
+ *    machine), and its RSS sampled from /proc every 50 ms, against the same run on files a
+ *    quarter the size, to show RSS does not grow with the data.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -29,6 +30,8 @@ const N = 1_000_000;
 const RUNS = 5;
 const TARGET_MS = 250;
 const CSV_MB = Number(process.env.DRIFT_BENCH_MB ?? 200);
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat CPU times. */
+const CLOCK_TICKS = 100;
 
 const BASELINE = `
 import sys, time, json
@@ -209,15 +212,20 @@ async function writeCsv(
 /** Runs node with the arguments; samples the child's RSS from /proc every 50 ms. */
 async function timedRun(
   args: string[],
-): Promise<{ seconds: number; peakRss: number; code: number }> {
+): Promise<{ seconds: number; cpuSeconds: number; peakRss: number; code: number }> {
   const start = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   let peakRss = 0;
+  let cpuSeconds = 0;
   const sample = async (): Promise<void> => {
     try {
       const status = await readFile(`/proc/${child.pid ?? 0}/status`, 'utf8');
       const match = /VmRSS:\s+(\d+) kB/.exec(status);
       if (match !== null) peakRss = Math.max(peakRss, Number(match[1]) * 1024);
+      // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks.
+      const stat = await readFile(`/proc/${child.pid ?? 0}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     } catch {
       // The child has exited.
     }
@@ -225,7 +233,7 @@ async function timedRun(
   const timer = setInterval(() => void sample(), 50);
   const [code] = (await once(child, 'exit')) as [number];
   clearInterval(timer);
-  return { seconds: (performance.now() - start) / 1000, peakRss, code };
+  return { seconds: (performance.now() - start) / 1000, cpuSeconds, peakRss, code };
 }
 
 function normal(random: () => number, n: number, mean: number): Float64Array {

@@ -20,10 +20,10 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
   if (length < SMALL) return sorted.sort();
   const keys = new Uint32Array(sorted.buffer);
   toSortableBits(keys);
-  const scratch = new Uint32Array(keys.length);
+  const scratch = scratchFor(keys.length);
   const counts = histograms(keys);
-  let source = keys;
-  let target = scratch;
+  let source: Uint32Array = keys;
+  let target: Uint32Array = scratch;
   for (let pass = 0; pass < 4; pass++) {
     const offsets = counts.subarray(pass * BUCKETS, (pass + 1) * BUCKETS);
     if (offsets[digitOf(source, 0, pass)] === length) continue; // every key shares this digit
@@ -33,8 +33,24 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
     source = target;
     target = swap;
   }
-  fromSortableBits(source);
-  return source === keys ? sorted : new Float64Array(source.buffer);
+  if (source !== keys) keys.set(source);
+  fromSortableBits(keys);
+  return sorted;
+}
+
+let spare: WeakRef<Uint32Array> | undefined;
+
+/**
+ * Scratch space for one sort. The last one is reused while the garbage collector has not
+ * reclaimed it (a WeakRef holds nothing alive), so sorting two samples in a row needs one
+ * scratch buffer at a time, not two. It never leaves this module.
+ */
+function scratchFor(length: number): Uint32Array {
+  const reusable = spare?.deref();
+  if (reusable !== undefined && reusable.length >= length) return reusable.subarray(0, length);
+  const fresh = new Uint32Array(length);
+  spare = new WeakRef(fresh);
+  return fresh;
 }
 
 /** Maps each float's bits (low word, high word) to an unsigned key with the same order. */

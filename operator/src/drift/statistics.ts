@@ -2,7 +2,7 @@
  * The drift statistics other than KS: population stability index, Jensen–Shannon distance,
  * normalised Wasserstein-1 distance, and the chi-square test of homogeneity.
  */
-import { alignedBins } from './bins.js';
+import { alignedBins, type AlignedBins } from './bins.js';
 import type { Distribution, NumericDistribution } from './distribution.js';
 import { chiSquareSf } from './special.js';
 
@@ -14,9 +14,7 @@ export const PSI_EMPTY_BIN_SHARE = 1e-4;
  * of each bin; a bin empty on one side counts as {@link PSI_EMPTY_BIN_SHARE} there.
  */
 export function populationStabilityIndex(reference: Distribution, current: Distribution): number {
-  const bins = alignedBins(reference, current);
-  const referenceTotal = total(bins.reference);
-  const currentTotal = total(bins.current);
+  const { bins, referenceTotal, currentTotal } = binnedWithTotals(reference, current);
   let psi = 0;
   for (let i = 0; i < bins.reference.length; i++) {
     const r = share(bins.reference[i] ?? 0, referenceTotal);
@@ -36,9 +34,7 @@ function share(count: number, of: number): number {
  * computes it with `base=2`.
  */
 export function jensenShannonDistance(reference: Distribution, current: Distribution): number {
-  const bins = alignedBins(reference, current);
-  const referenceTotal = total(bins.reference);
-  const currentTotal = total(bins.current);
+  const { bins, referenceTotal, currentTotal } = binnedWithTotals(reference, current);
   let divergence = 0;
   for (let i = 0; i < bins.reference.length; i++) {
     const p = (bins.reference[i] ?? 0) / referenceTotal;
@@ -112,9 +108,7 @@ export interface ChiSquareResult {
  * leaves no degrees of freedom: statistic 0, p-value 1.
  */
 export function chiSquareTest(reference: Distribution, current: Distribution): ChiSquareResult {
-  const bins = alignedBins(reference, current);
-  const referenceTotal = total(bins.reference);
-  const currentTotal = total(bins.current);
+  const { bins, referenceTotal, currentTotal } = binnedWithTotals(reference, current);
   const grandTotal = referenceTotal + currentTotal;
   const degreesOfFreedom = bins.reference.length - 1;
   if (degreesOfFreedom <= 0) return { statistic: 0, pValue: 1, degreesOfFreedom: 0 };
@@ -129,6 +123,14 @@ export function chiSquareTest(reference: Distribution, current: Distribution): C
     statistic += (c - expectedCurrent) ** 2 / expectedCurrent;
   }
   return { statistic, pValue: chiSquareSf(statistic, degreesOfFreedom), degreesOfFreedom };
+}
+
+function binnedWithTotals(
+  reference: Distribution,
+  current: Distribution,
+): { bins: AlignedBins; referenceTotal: number; currentTotal: number } {
+  const bins = alignedBins(reference, current);
+  return { bins, referenceTotal: total(bins.reference), currentTotal: total(bins.current) };
 }
 
 function total(counts: Float64Array): number {
