@@ -3,8 +3,8 @@
  * measured in one run.
  *
  * 1. KS plus PSI on 1e6 against 1e6 float64 values, pinned to one core (taskset), in a child
- *    process of its own so its peak RSS can be read: Ferry's time (median of 5 after a
- *    warm-up, wall and CPU time), its peak memory (the RSS high-water mark of one warmed-up
+ *    process of its own so its peak RSS can be read: Ferry's time (median of 5 after 4
+ *    warm-up runs, wall and CPU time), its peak memory (the RSS high-water mark of one warmed-up
  *    run above the RSS before it) as a multiple of the input, and SciPy's
  *    `ks_2samp` plus a NumPy PSI on the same files (Debian's python3-scipy), with the ratio.
  * 2. `ferry drift` on two generated CSVs of DRIFT_BENCH_MB each (default 200): throughput in
@@ -28,6 +28,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const N = 1_000_000;
 const RUNS = 5;
+const WARMUP_RUNS = 4;
 const TARGET_MS = 250;
 const CSV_MB = Number(process.env.DRIFT_BENCH_MB ?? 200);
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat CPU times. */
@@ -60,7 +61,7 @@ interface KernelFigures {
   p: number;
   psi: number;
   inputBytes: number;
-  /** RSS after a warm-up run and a full GC, and the high-water mark of one run after it. */
+  /** RSS after the warm-up runs and a full GC, and the high-water mark of one run after it. */
   rssBefore: number;
   rssPeak: number;
 }
@@ -80,7 +81,8 @@ async function kernelChild(first: string, second: string): Promise<void> {
     const ks = ksTwoSample(reference.sorted, current.sorted);
     return { d: ks.statistic, p: ks.pValue, psi: populationStabilityIndex(reference, current) };
   };
-  once(); // warm-up: compiled code and heap sizes settle
+  // Warm-up: V8 optimises the loops after a few calls, and heap sizes settle.
+  for (let run = 0; run < WARMUP_RUNS; run++) once();
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   // Writing 5 to clear_refs resets the kernel's RSS high-water mark (VmHWM) to the current RSS.
