@@ -50,6 +50,13 @@ const COMMANDS: Record<string, Command> = {
       return { usage: devclusterUsage, run: devclusterCommand };
     },
   },
+  drift: {
+    summary: 'Compare current data with a reference and report drift per feature',
+    load: async () => {
+      const { driftCommand, driftUsage } = await import('./commands/drift.js');
+      return { usage: driftUsage, run: driftCommand };
+    },
+  },
   crds: {
     summary: "Print or write Ferry's CustomResourceDefinitions",
     load: async () => {

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { TextDecoder } from 'node:util';
 import { readCsvRecords } from './csv.js';
+import { lines } from './lines.js';
 import {
   FeatureAccumulator,
   type ColumnSpec,
@@ -259,18 +260,4 @@ function inferType(value: unknown): ColumnSpec['type'] {
     return 'numeric';
   }
   return 'categorical';
-}
-
-async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<string> {
-  let buffered = '';
-  for await (const chunk of chunks) {
-    buffered += chunk;
-    let newline = buffered.indexOf('\n');
-    while (newline !== -1) {
-      yield buffered.slice(0, newline).replace(/\r$/, '');
-      buffered = buffered.slice(newline + 1);
-      newline = buffered.indexOf('\n');
-    }
-  }
-  if (buffered !== '') yield buffered;
 }

@@ -9,6 +9,10 @@ export interface CsvOptions {
   maxRecordLength?: number;
 }
 
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
 export class CsvSyntaxError extends Error {
   override readonly name = 'CsvSyntaxError';
   constructor(
@@ -52,27 +56,45 @@ export async function* readCsvRecords(
     return blank ? undefined : { fields: record, line: startedAt };
   };
 
+  const delimiterCode = delimiter.charCodeAt(0);
+  const grow = (characters: number): void => {
+    recordLength += characters;
+    if (recordLength > maxRecordLength) {
+      throw new CsvSyntaxError(`record longer than ${maxRecordLength} characters`, recordLine);
+    }
+  };
+
+  // Runs of ordinary characters are sliced out whole rather than appended one by one.
   for await (const chunk of chunks) {
-    for (const char of chunk) {
+    const length = chunk.length;
+    let i = 0;
+    while (i < length) {
+      const code = chunk.charCodeAt(i);
       if (pendingCR) {
         pendingCR = false;
-        if (char === '\n') continue; // CRLF already ended the record
-      }
-      recordLength += 1;
-      if (recordLength > maxRecordLength) {
-        throw new CsvSyntaxError(`record longer than ${maxRecordLength} characters`, recordLine);
+        if (code === LF) {
+          i += 1; // CRLF already ended the record
+          continue;
+        }
       }
       if (quoted) {
-        if (char === '"') {
+        let end = i;
+        while (end < length && chunk.charCodeAt(end) !== QUOTE) {
+          if (chunk.charCodeAt(end) === LF) line += 1;
+          end += 1;
+        }
+        grow(end - i);
+        field += chunk.slice(i, end);
+        if (end < length) {
+          grow(1);
           quoted = false;
           afterQuote = true;
-        } else {
-          if (char === '\n') line += 1;
-          field += char;
         }
+        i = end + 1;
         continue;
       }
-      if (char === '"') {
+      if (code === QUOTE) {
+        grow(1);
         if (afterQuote) {
           // A doubled quote inside a quoted field: `"a""b"` is `a"b`.
           field += '"';
@@ -83,16 +105,32 @@ export async function* readCsvRecords(
         } else {
           throw new CsvSyntaxError('quote inside an unquoted field', recordLine);
         }
-      } else if (char === delimiter) {
+        i += 1;
+      } else if (code === delimiterCode) {
+        grow(1);
         endField();
-      } else if (char === '\n' || char === '\r') {
+        i += 1;
+      } else if (code === LF || code === CR) {
+        grow(1);
         line += 1;
-        if (char === '\r') pendingCR = true;
+        if (code === CR) pendingCR = true;
+        i += 1;
         const record = endRecord();
         if (record !== undefined) yield record;
       } else {
-        if (afterQuote) throw new CsvSyntaxError('text after a closing quote', recordLine);
-        field += char;
+        if (afterQuote) {
+          grow(1);
+          throw new CsvSyntaxError('text after a closing quote', recordLine);
+        }
+        let end = i + 1;
+        while (end < length) {
+          const next = chunk.charCodeAt(end);
+          if (next === QUOTE || next === delimiterCode || next === LF || next === CR) break;
+          end += 1;
+        }
+        grow(end - i);
+        field += chunk.slice(i, end);
+        i = end;
       }
     }
   }

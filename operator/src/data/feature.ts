@@ -38,7 +38,8 @@ export interface FeatureProfile {
 
 export const QUANTILE_POINTS = [0, 0.05, 0.25, 0.5, 0.75, 0.95, 1] as const;
 const MAX_DISTINCT = 1000;
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** A decimal number as CSV text spells it (no hex, no Infinity, no NaN). */
+export const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Why a value was rejected, for the violation report. */
 export type ValueProblem = { rule: 'Missing' | 'Type' | 'Category'; message: string };
@@ -105,7 +106,7 @@ export class FeatureAccumulator {
         const value =
           typeof text === 'number'
             ? text
-            : typeof text === 'string' && NUMBER.test(text)
+            : typeof text === 'string' && NUMBER_TEXT.test(text)
               ? Number(text)
               : NaN;
         if (!Number.isFinite(value))
@@ -179,7 +180,7 @@ export class FeatureAccumulator {
 }
 
 /** Linear interpolation between closest ranks (NumPy's default `linear` method). */
-export function quantileOfSorted(sorted: readonly number[], point: number): number {
+export function quantileOfSorted(sorted: ArrayLike<number>, point: number): number {
   if (sorted.length === 0) return NaN;
   const position = (sorted.length - 1) * point;
   const lower = Math.floor(position);
