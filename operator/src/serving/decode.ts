@@ -4,6 +4,7 @@
  * and says what was expected and what came.
  */
 import { allocate, isDatatype, store, type Datatype, type TensorData } from './datatype.js';
+import { jsonPreview, nestingDepth } from './json-text.js';
 import { formatShape, type ModelSignature, type TensorSpec } from './signature.js';
 
 /** A request the client got wrong; the HTTP shell answers 400 `{"error": message}`. */
@@ -30,8 +31,23 @@ export interface InferRequest {
 /** Deepest `data` nesting accepted for an input whose shape the model leaves undeclared. */
 const MAX_RANK = 32;
 
-/** Parses a request body as JSON; a syntax error becomes `malformed JSON: <parser message>`. */
+/**
+ * Deepest nesting of arrays and objects a request body may have: room for `data` nested to
+ * {@link MAX_RANK} inside the request's own three levels, and for `parameters`.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Parses a request body as JSON. Nesting deeper than {@link MAX_JSON_DEPTH} is refused before
+ * the parser runs, so no later step meets a value deeper than that; a syntax error becomes
+ * `malformed JSON: <parser message>`.
+ */
 export function parseJson(text: string): unknown {
+  if (nestingDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new BadRequestError(
+      `request body nests arrays and objects deeper than the ${MAX_JSON_DEPTH}-level limit`,
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -216,6 +232,5 @@ function quoteNames(specs: readonly TensorSpec[]): string {
 
 /** A value as a message shows it: JSON, cut at 40 characters. */
 function describe(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  return jsonPreview(value, 40);
 }
