@@ -2,6 +2,7 @@
  * What happens to an object between a request and storage: custom resource pruning,
  * defaulting and validation, metadata checks, and CRD rules.
  */
+import { appendAll } from '../core/append.js';
 import { badRequest, invalid, type Cause } from '../core/errors.js';
 import { clone, getPath, isObject, stringAt, type JsonObject } from '../core/json.js';
 import { printerColumnCauses, validateCrd } from '../registry/crd.js';
@@ -78,11 +79,11 @@ export function prepare(
       for (const field of unknown) options.warnings.push(`unknown field "${field}"`);
     }
     applyDefaults(object, type.schema);
-    causes.push(...validate(object, type.schema));
+    appendAll(causes, validate(object, type.schema));
   }
   if (type.group === 'apiextensions.k8s.io' && type.resource === 'customresourcedefinitions') {
     const check = cluster.structuralCheck;
-    if (check === undefined) causes.push(...validateCrd(object));
+    if (check === undefined) appendAll(causes, validateCrd(object));
     else {
       for (const problem of check(object)) {
         causes.push({
@@ -91,7 +92,7 @@ export function prepare(
           field: problem.field,
         });
       }
-      causes.push(...printerColumnCauses(object));
+      appendAll(causes, printerColumnCauses(object));
     }
   }
   if (causes.length > 0) throw invalid(type, name, causes);
