@@ -4,7 +4,7 @@
  * and says what was expected and what came.
  */
 import { allocate, isDatatype, store, type Datatype, type TensorData } from './datatype.js';
-import { jsonPreview, nestingDepth } from './json-text.js';
+import { jsonPreview, NestingGauge } from './json-text.js';
 import { formatShape, type ModelSignature, type TensorSpec } from './signature.js';
 
 /** A request the client got wrong; the HTTP shell answers 400 `{"error": message}`. */
@@ -38,16 +38,26 @@ const MAX_RANK = 32;
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * Parses a request body as JSON. Nesting deeper than {@link MAX_JSON_DEPTH} is refused before
- * the parser runs, so no later step meets a value deeper than that; a syntax error becomes
- * `malformed JSON: <parser message>`.
+ * A check for each chunk of a request body as it arrives: throws {@link BadRequestError} as
+ * soon as the body nests deeper than {@link MAX_JSON_DEPTH}, so no parser or recursive step
+ * ever meets a deeper value, and the rest of such a body need not be read.
+ */
+export function nestingGuard(): (chunk: Uint8Array) => void {
+  const gauge = new NestingGauge(MAX_JSON_DEPTH);
+  return (chunk) => {
+    if (!gauge.feed(chunk)) {
+      throw new BadRequestError(
+        `request body nests arrays and objects deeper than the ${MAX_JSON_DEPTH}-level limit`,
+      );
+    }
+  };
+}
+
+/**
+ * Parses a request body as JSON (whose depth {@link nestingGuard} has bounded); a syntax
+ * error becomes `malformed JSON: <parser message>`.
  */
 export function parseJson(text: string): unknown {
-  if (nestingDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-    throw new BadRequestError(
-      `request body nests arrays and objects deeper than the ${MAX_JSON_DEPTH}-level limit`,
-    );
-  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -12,33 +12,40 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
- * How deep arrays and objects nest in JSON `text`, stopping as soon as it passes `limit`
- * (then returns `limit + 1`). One linear pass over the raw text that skips strings, so it
- * can run before `JSON.parse` builds anything; on malformed text the answer is only an
- * estimate, and the parser reports the syntax error.
+ * Measures how deep arrays and objects nest in JSON text fed to it in pieces, as the bytes
+ * arrive and before anything is parsed: one linear pass that skips strings and keeps no
+ * input. UTF-8 is measured as bytes (no multi-byte character contains a bracket, quote or
+ * backslash). On malformed text the depth is only an estimate; the parser reports the
+ * syntax error.
  */
-export function nestingDepth(text: string, limit: number): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === BACKSLASH) index += 1;
-      else if (code === QUOTE) inString = false;
-    } else if (code === QUOTE) {
-      inString = true;
-    } else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
-      depth += 1;
-      if (depth > deepest) {
-        deepest = depth;
-        if (deepest > limit) return deepest;
-      }
-    } else if (code === CLOSE_BRACKET || code === CLOSE_BRACE) {
-      depth -= 1;
-    }
+export class NestingGauge {
+  readonly #limit: number;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+
+  constructor(limit: number) {
+    this.#limit = limit;
   }
-  return deepest;
+
+  /** Takes the next bytes; false as soon as the nesting so far has passed the limit. */
+  feed(bytes: Uint8Array): boolean {
+    for (const code of bytes) {
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (code === BACKSLASH) this.#escaped = true;
+        else if (code === QUOTE) this.#inString = false;
+      } else if (code === QUOTE) {
+        this.#inString = true;
+      } else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
+        this.#depth += 1;
+        if (this.#depth > this.#limit) return false;
+      } else if (code === CLOSE_BRACKET || code === CLOSE_BRACE) {
+        this.#depth -= 1;
+      }
+    }
+    return true;
+  }
 }
 
 /** An open array or object while {@link jsonPreview} writes it. */
