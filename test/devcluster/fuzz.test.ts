@@ -5,10 +5,9 @@
  * them. No answer may be a 5xx, every failure must be a Kubernetes Status, every good
  * request must round-trip, and memory must stay bounded. Seeded and bounded in time.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectGarbage } from '../support/gc.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 
 let cluster: TestCluster;
@@ -184,9 +183,7 @@ async function send({ method, path, contentType, body }: Call): Promise<Reply> {
 
 describe('devcluster under random and adversarial requests', () => {
   it('never answers 5xx, answers failures with a Status, and serves good requests right', async () => {
-    setFlagsFromString('--expose-gc');
-    const collect = runInNewContext('gc') as () => void;
-    collect();
+    collectGarbage();
     const before = process.memoryUsage();
     let good = 0;
     let bad = 0;
@@ -237,7 +234,7 @@ describe('devcluster under random and adversarial requests', () => {
       },
     );
     expect(bad).toBeGreaterThan(150);
-    collect();
+    collectGarbage();
     const after = process.memoryUsage();
     expect(after.heapUsed - before.heapUsed).toBeLessThan(64 * 1024 * 1024);
     expect(after.rss - before.rss).toBeLessThan(384 * 1024 * 1024);

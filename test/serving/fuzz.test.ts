@@ -5,11 +5,10 @@
  * be a 5xx, every good request must get what onnxruntime itself computes, and memory must
  * come back. Seeded and bounded in time.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectGarbage } from '../support/gc.js';
 import { get, IRIS, irisRequest, serve, type RunningServer } from './models.js';
 
 const MAX_BODY = 64 * 1024;
@@ -145,9 +144,7 @@ function expectRow(reply: Reply, row: number): void {
 
 describe('ferry serve under random and adversarial bodies', () => {
   it('never answers 5xx, answers every good request right, and gives memory back', async () => {
-    setFlagsFromString('--expose-gc');
-    const collect = runInNewContext('gc') as () => void;
-    collect();
+    collectGarbage();
     const before = process.memoryUsage();
     let bad = 0;
     await fc.assert(
@@ -175,7 +172,7 @@ describe('ferry serve under random and adversarial bodies', () => {
       },
     );
     expect(bad).toBeGreaterThan(200);
-    collect();
+    collectGarbage();
     const after = process.memoryUsage();
     expect(after.heapUsed - before.heapUsed).toBeLessThan(32 * 1024 * 1024);
     expect(after.rss - before.rss).toBeLessThan(256 * 1024 * 1024);
