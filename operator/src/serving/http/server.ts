@@ -276,11 +276,9 @@ export class ModelServer {
   /** Answers a failed infer request; returns the status code sent (499: client went away). */
   #fail(request: IncomingMessage, response: ServerResponse, error: unknown): number {
     if (error instanceof BadRequestError) {
-      // Refused before its end (nested too deep): drop the rest rather than parse it.
-      if (!request.complete) {
-        response.setHeader('connection', 'close');
-        discardBody(request, 4 * this.#maxBody);
-      }
+      // Refused before its end (nested too deep): drop the rest unparsed, keeping the
+      // connection, so the client can finish sending and read the answer.
+      if (!request.complete) discardBody(request, 4 * this.#maxBody);
       return reply(response, 400, { error: error.message });
     }
     if (error instanceof PayloadTooLargeError) {
