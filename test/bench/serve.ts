@@ -13,6 +13,11 @@
  * each at concurrency 1 and 16 through a closed-loop keep-alive load generator on loopback, and
  * prints p50/p99 latency, throughput, serving-side CPU per request (from /proc, so it holds up
  * when other work shares the machine), and the ratios the serving targets name.
+ *
+ * A hostile-load row then runs good iris requests against one `ferry serve` twice: alone, and
+ * while 100,000 bad requests of mixed kinds (deep nesting, malformed JSON, wrong tensors,
+ * numbers JSON cannot hold, a megabyte of brackets, unknown models) are sent beside them. It
+ * prints the good requests' p99 in both runs and the server's RSS at start and once idle after.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -74,6 +79,7 @@ export async function run(): Promise<void> {
     for (const workload of workloads) rows.push(...(await measureWorkload(workload)));
     printTable(rows);
     printRatios(rows);
+    await measureHostile(workloads[0] as Workload);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -317,6 +323,7 @@ process.on('SIGTERM', () => process.exit(0));
 
 interface Started {
   url: string;
+  pid: number;
   cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -343,6 +350,7 @@ function startProcess(args: string[], env: Record<string, string> = {}): Promise
       if (url !== undefined) {
         resolve({
           url,
+          pid: child.pid ?? 0,
           cpuSeconds: () => cpuSecondsOf(child.pid ?? 0),
           stop: async () => {
             child.kill('SIGTERM');
@@ -439,5 +447,173 @@ function printRatios(rows: readonly Row[]): void {
   for (const [text, target, met] of lines) {
     const verdict = target === 'for reference' ? 'note  ' : met ? 'meets ' : 'MISSES';
     console.log(`${verdict}  ${text}${target === 'for reference' ? '' : `  (${target})`}`);
+  }
+}
+
+const HOSTILE_REQUESTS = 100_000;
+/** Callers in both runs, so the server's queue is as long with bad requests as without. */
+const HOSTILE_CONCURRENCY = 8;
+/** Every how many requests of the hostile run one is good. */
+const GOOD_EVERY = 8;
+/** The hostile run and the clean run alternate in this many rounds, spreading the machine's drift. */
+const HOSTILE_ROUNDS = 10;
+
+/** Bad requests of every kind the server must refuse cheaply: [model in the path, body]. */
+function badRequests(input: string, width: number): [string, string][] {
+  const row = Array.from({ length: width }, () => 1);
+  const tensor = (fields: string): string =>
+    `{"inputs":[{"name":"${input}","datatype":"FP32",${fields}}]}`;
+  return [
+    ['m', `{"id":${'['.repeat(6000)}${']'.repeat(6000)},"inputs":[]}`],
+    ['m', tensor(`"shape":[1,${width}],"data":[${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}]`)],
+    ['m', '{"inputs": ['],
+    ['m', '[]'],
+    [
+      'm',
+      `{"inputs":[{"name":"${input}","datatype":"INT64","shape":[1,${width}],"data":${JSON.stringify(row)}}]}`,
+    ],
+    ['m', tensor(`"shape":[1,${width + 1}],"data":${JSON.stringify(row)}`)],
+    ['m', tensor(`"shape":[1,${width}],"data":[1e999${',1'.repeat(width - 1)}]`)],
+    ['m', tensor(`"shape":[1000000000,1000000000],"data":[]`)],
+    ['m', tensor(`"shape":[1,${width}],"data":[[[[${row.join(',')}]]]]`)],
+    ['m', `{"id":7,"inputs":[{"name":"nope","datatype":"FP32","shape":[1],"data":[1]}]}`],
+    ['m', '['.repeat(1024 * 1024)],
+    ['nope', tensor(`"shape":[1,${width}],"data":${JSON.stringify(row)}`)],
+  ];
+}
+
+interface HostileRound {
+  readonly good: number[];
+  readonly codes: Map<number, number>;
+}
+
+/**
+ * HOSTILE_CONCURRENCY callers share one sequence of requests: every GOOD_EVERY-th is the
+ * good one (its latency recorded), the others are `bad` in turn, until `badCount` bad ones
+ * are sent. With no bad kinds, every request is good and `badCount` counts them instead.
+ */
+async function mixedLoad(
+  base: string,
+  good: string,
+  bad: readonly [string, string][],
+  badCount: number,
+): Promise<HostileRound> {
+  const agent = new Agent({ keepAlive: true, maxSockets: HOSTILE_CONCURRENCY });
+  const latencies: number[] = [];
+  const codes = new Map<number, number>();
+  let next = 0;
+  let badSent = 0;
+  const caller = async (): Promise<void> => {
+    while (badSent < badCount) {
+      const index = next++;
+      const kind =
+        bad.length === 0 || index % GOOD_EVERY === 0 ? undefined : bad[badSent % bad.length];
+      if (kind !== undefined || bad.length === 0) badSent += 1;
+      const before = performance.now();
+      const [model, body] = kind ?? ['m', good];
+      const code = await statusOf(agent, `${base}/v2/models/${model}/infer`, body);
+      if (kind === undefined) {
+        if (code !== 200) throw new Error(`a good request got ${code}`);
+        latencies.push(performance.now() - before);
+      } else {
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: HOSTILE_CONCURRENCY }, caller));
+  agent.destroy();
+  return { good: latencies, codes };
+}
+
+function statusOf(agent: Agent, url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      url,
+      { agent, method: 'POST', headers: { 'content-type': 'application/json' } },
+      (response) => {
+        response.resume();
+        response.on('end', () => {
+          resolve(response.statusCode ?? 0);
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/** Resident set size of process `pid`, in bytes, from /proc. */
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024;
+}
+
+/** RSS once idle: sampled every second for 15 s after the load ends (V8 shrinks its heap lazily); the lowest. */
+async function settledRss(pid: number): Promise<number> {
+  let lowest = await rssOf(pid);
+  for (let waited = 0; waited < 15_000; waited += 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    lowest = Math.min(lowest, await rssOf(pid));
+  }
+  return lowest;
+}
+
+async function measureHostile(workload: Workload): Promise<void> {
+  const { path, input, width } = workload;
+  const row = Array.from({ length: width }, (_, i) => Math.round(Math.sin(i + 1) * 1000) / 100);
+  const good = JSON.stringify({
+    inputs: [{ name: input, datatype: 'FP32', shape: [1, width], data: row }],
+  });
+  const bad = badRequests(input, width);
+  const server = await startProcess([CLI, 'serve', '--model', path, '--name', 'm', '--port', '0']);
+  try {
+    await mixedLoad(server.url, good, [], 2000);
+    const startRss = await settledRss(server.pid);
+    const hostileGood: number[] = [];
+    const cleanGood: number[] = [];
+    const codes = new Map<number, number>();
+    const perRound = HOSTILE_REQUESTS / HOSTILE_ROUNDS;
+    for (let round = 0; round < HOSTILE_ROUNDS; round++) {
+      const hostile = await mixedLoad(server.url, good, bad, perRound);
+      for (const latency of hostile.good) hostileGood.push(latency);
+      for (const [code, n] of hostile.codes) codes.set(code, (codes.get(code) ?? 0) + n);
+      const clean = await mixedLoad(server.url, good, [], hostile.good.length);
+      for (const latency of clean.good) cleanGood.push(latency);
+    }
+    const afterRss = await settledRss(server.pid);
+    const p99 = (latencies: readonly number[]): number =>
+      figures({ latencies: [...latencies], elapsedMs: 1, cpuSeconds: 0 }).p99;
+    const clean = p99(cleanGood);
+    const hostile = p99(hostileGood);
+    const serverErrors = [...codes]
+      .filter(([code]) => code >= 500)
+      .reduce((sum, [, n]) => sum + n, 0);
+    const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    console.log('');
+    console.log(
+      `hostile load (tiny, c=${HOSTILE_CONCURRENCY} in both runs): ${HOSTILE_REQUESTS} bad requests of ${bad.length} kinds, ` +
+        `one good in ${GOOD_EVERY}; status codes ${[...codes]
+          .sort((a, b) => a[0] - b[0])
+          .map(([code, n]) => `${code}×${n}`)
+          .join(' ')}; ${hostileGood.length} good requests beside them, ${cleanGood.length} alone`,
+    );
+    const verdicts: [string, string, boolean][] = [
+      [`5xx among the bad requests: ${serverErrors}`, 'target 0', serverErrors === 0],
+      [
+        `good p99 under hostile load ${hostile.toFixed(0)} µs vs clean ${clean.toFixed(0)} µs: ${(hostile / clean).toFixed(2)}×`,
+        'target ≤ 2×',
+        hostile <= 2 * clean,
+      ],
+      [
+        `RSS once idle ${mib(afterRss)} vs at start ${mib(startRss)}: ${((afterRss / startRss - 1) * 100).toFixed(0)}%`,
+        'target ≤ +20%',
+        afterRss <= 1.2 * startRss,
+      ],
+    ];
+    for (const [text, target, met] of verdicts) {
+      console.log(`${met ? 'meets ' : 'MISSES'}  ${text}  (${target})`);
+    }
+  } finally {
+    await server.stop();
   }
 }

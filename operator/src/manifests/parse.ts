@@ -8,11 +8,13 @@ import {
   isScalar,
   isSeq,
   LineCounter,
-  parseAllDocuments,
   type Document,
   type Node,
+  type Pair,
+  type YAMLMap,
 } from 'yaml';
 import type { ObjectIdentity, Position, Problem } from './problem.js';
+import { composeDocuments, duplicateKeys, TokenBudgetExceeded } from './yaml-stream.js';
 
 export interface SourceFile {
   /** The path as it is shown to the user. */
@@ -39,30 +41,63 @@ export interface ParsedFile {
 
 /** Alias dereferences allowed per document before it counts as a resource exhaustion attack. */
 const MAX_ALIAS_COUNT = 100;
+/**
+ * YAML tokens allowed per byte of the file-size limit. Manifests run at about 0.17 tokens a
+ * byte; the syntax tree costs a few hundred bytes per token, so this bounds memory too.
+ */
+export const TOKENS_PER_BYTE = 0.25;
+/** The file-size limit {@link parseManifestFile} assumes unless told otherwise. */
+export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
 /** Longest message taken from the YAML parser; binary input can make them arbitrarily long. */
 const MAX_MESSAGE_LENGTH = 200;
 
 /**
- * Parses every document of one file. Never throws: syntax errors, alias bombs and documents
- * that are not objects become problems with the position they start at.
+ * Parses every document of one file. Never throws: syntax errors, duplicate keys, alias
+ * bombs, documents that are not objects and files of more than `maxFileSize` ×
+ * {@link TOKENS_PER_BYTE} tokens become problems with the position they start at. Work is
+ * linear in the size of the text.
  */
-export function parseManifestFile(source: SourceFile): ParsedFile {
+export function parseManifestFile(
+  source: SourceFile,
+  maxFileSize: number = DEFAULT_MAX_FILE_SIZE,
+): ParsedFile {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(source.text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-  });
   const position = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
   const problems: Problem[] = [];
   const documents: ManifestDocument[] = [];
-  const yamlDocuments = Array.isArray(parsed) ? parsed : [parsed];
+  let yamlDocuments: Document.Parsed[];
+  try {
+    yamlDocuments = composeDocuments(
+      source.text,
+      lineCounter,
+      Math.ceil(maxFileSize * TOKENS_PER_BYTE),
+    );
+  } catch (error) {
+    if (!(error instanceof TokenBudgetExceeded)) throw error;
+    problems.push({
+      file: source.path,
+      line: 1,
+      column: 1,
+      severity: 'error',
+      message: `YAML error: the file holds ${error.message}, more than its size limit allows (${TOKENS_PER_BYTE} a byte); nothing in it was checked`,
+    });
+    return { documents, problems };
+  }
 
   for (const [index, document] of yamlDocuments.entries()) {
-    if (document.errors.length > 0) {
+    const problemsBefore = problems.length;
+    for (const duplicate of duplicateKeys(document)) {
+      problems.push({
+        file: source.path,
+        ...position(duplicate.offset),
+        severity: 'error',
+        message: `YAML syntax error: Map keys must be unique: "${shorten(duplicate.key)}" is already a key of this mapping`,
+      });
+    }
+    if (document.errors.length > 0 || problems.length > problemsBefore) {
       for (const error of document.errors) {
         problems.push({
           file: source.path,
@@ -161,9 +196,7 @@ function locateOffset(
   for (const [depth, segment] of path.entries()) {
     const last = depth === path.length - 1;
     if (isMap(current)) {
-      const pair = current.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-      );
+      const pair = pairsByKey(current).get(String(segment));
       if (pair === undefined) return offset;
       const key = pair.key as Node;
       const value = pair.value as Node | null;
@@ -181,6 +214,22 @@ function locateOffset(
     }
   }
   return offset;
+}
+
+const keyIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** A mapping's entries by scalar key (the first of repeated ones), built once per mapping. */
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = keyIndexes.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const pair of map.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key !== undefined && !index.has(key)) index.set(key, pair);
+    }
+    keyIndexes.set(map, index);
+  }
+  return index;
 }
 
 function isEmptyScalar(node: Node | null): boolean {

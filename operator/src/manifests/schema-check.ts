@@ -113,17 +113,24 @@ export function checkSchema(document: ManifestDocument): Problem[] {
 
 /**
  * For int-or-string fields ajv reports each failed `anyOf` branch as well as the `anyOf`
- * itself; keep only the latter, which says what the field accepts.
+ * itself; keep only the latter, which says what the field accepts. Linear in the errors.
  */
 function dropSubsumedErrors(errors: ErrorObject[]): ErrorObject[] {
-  const anyOfSchemaPaths = errors
-    .filter((error) => error.keyword === 'anyOf')
-    .map((error) => error.schemaPath);
-  return errors.filter(
-    (error) =>
-      error.keyword === 'anyOf' ||
-      !anyOfSchemaPaths.some((schemaPath) => error.schemaPath.startsWith(`${schemaPath}/`)),
+  const anyOfSchemaPaths = new Set(
+    errors.filter((error) => error.keyword === 'anyOf').map((error) => error.schemaPath),
   );
+  if (anyOfSchemaPaths.size === 0) return errors;
+  const underAnyOf = (schemaPath: string): boolean => {
+    for (
+      let at = schemaPath.indexOf('/anyOf/');
+      at !== -1;
+      at = schemaPath.indexOf('/anyOf/', at + 1)
+    ) {
+      if (anyOfSchemaPaths.has(schemaPath.slice(0, at + '/anyOf'.length))) return true;
+    }
+    return false;
+  };
+  return errors.filter((error) => error.keyword === 'anyOf' || !underAnyOf(error.schemaPath));
 }
 
 function problemFromError(document: ManifestDocument, error: ErrorObject): Problem {

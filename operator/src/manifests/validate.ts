@@ -19,30 +19,38 @@ export function isFerryApiVersion(apiVersion: string): boolean {
   return apiVersion === GROUP || apiVersion.startsWith(`${GROUP}/`);
 }
 
-/** Pure: the same files always give the same report, problems in file/position order. */
-export function validateManifests(files: readonly SourceFile[]): ValidationReport {
-  const problems: Problem[] = [];
+/**
+ * Pure: the same files always give the same report, problems in file/position order.
+ * `problems` found before parsing (files that could not be read in full) join the report;
+ * `maxFileSize` sets each file's token budget (see {@link parseManifestFile}).
+ */
+export function validateManifests(
+  files: readonly SourceFile[],
+  options: { readonly problems?: readonly Problem[]; readonly maxFileSize?: number } = {},
+): ValidationReport {
+  // Lists of problems, flattened once at the end: spreading a long list into push()
+  // overflows the call stack.
+  const found: (readonly Problem[])[] = [options.problems ?? []];
   const ferryObjects: ManifestDocument[] = [];
   let otherObjects = 0;
   for (const file of files) {
-    const parsed = parseManifestFile(file);
-    problems.push(...parsed.problems);
+    const parsed = parseManifestFile(file, options.maxFileSize);
+    found.push(parsed.problems);
     for (const document of parsed.documents) {
       if (!isFerryApiVersion(document.apiVersion)) {
         otherObjects += 1;
         continue;
       }
-      const schemaProblems = checkSchema(document);
-      problems.push(...schemaProblems);
+      found.push(checkSchema(document));
       ferryObjects.push(document);
     }
   }
-  problems.push(...checkAcrossObjects(ferryObjects));
+  found.push(checkAcrossObjects(ferryObjects));
   return {
     files: files.length,
     objects: ferryObjects.length,
     otherObjects,
-    problems: problems.sort(compareProblems),
+    problems: found.flat().sort(compareProblems),
   };
 }
 

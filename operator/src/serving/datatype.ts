@@ -96,9 +96,10 @@ const INTEGER_RANGES = {
 
 /**
  * Stores JSON `value` at `index` of `target` (a buffer from {@link allocate} for `datatype`).
- * Returns undefined when stored, or what was expected when `value` does not fit: a number for
- * FP64, a number within float32 range for FP32, an integer in range for the integer types (64-bit ones up to 2^53, the JSON-safe
- * range), `true`/`false` for BOOL, a string for BYTES.
+ * Returns undefined when stored, or what was expected when `value` does not fit: a finite
+ * number for FP64, a number within float32 range for FP32, an integer in range for the integer
+ * types (64-bit ones up to 2^53, the JSON-safe range), `true`/`false` for BOOL, a string
+ * without NUL characters for BYTES (onnxruntime would end the element at the first one).
  */
 export function store(
   datatype: Datatype,
@@ -114,7 +115,7 @@ export function store(
       (target as Float32Array)[index] = value;
       return undefined;
     case 'FP64':
-      if (typeof value !== 'number') return 'a number for FP64';
+      if (typeof value !== 'number' || !Number.isFinite(value)) return 'a finite number for FP64';
       (target as Float64Array)[index] = value;
       return undefined;
     case 'BOOL':
@@ -123,6 +124,8 @@ export function store(
       return undefined;
     case 'BYTES':
       if (typeof value !== 'string') return 'a string for BYTES';
+      // onnxruntime copies string elements as C strings: a NUL would silently end the element.
+      if (value.includes('\u0000')) return 'a string without NUL (\\u0000) characters for BYTES';
       (target as string[])[index] = value;
       return undefined;
     default: {

@@ -4,6 +4,7 @@
  * and says what was expected and what came.
  */
 import { allocate, isDatatype, store, type Datatype, type TensorData } from './datatype.js';
+import { jsonPreview, NestingGauge } from './json-text.js';
 import { formatShape, type ModelSignature, type TensorSpec } from './signature.js';
 
 /** A request the client got wrong; the HTTP shell answers 400 `{"error": message}`. */
@@ -30,7 +31,32 @@ export interface InferRequest {
 /** Deepest `data` nesting accepted for an input whose shape the model leaves undeclared. */
 const MAX_RANK = 32;
 
-/** Parses a request body as JSON; a syntax error becomes `malformed JSON: <parser message>`. */
+/**
+ * Deepest nesting of arrays and objects a request body may have: room for `data` nested to
+ * {@link MAX_RANK} inside the request's own three levels, and for `parameters`.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * A check for each chunk of a request body as it arrives: throws {@link BadRequestError} as
+ * soon as the body nests deeper than {@link MAX_JSON_DEPTH}, so no parser or recursive step
+ * ever meets a deeper value, and the rest of such a body need not be read.
+ */
+export function nestingGuard(): (chunk: Uint8Array) => void {
+  const gauge = new NestingGauge(MAX_JSON_DEPTH);
+  return (chunk) => {
+    if (!gauge.feed(chunk)) {
+      throw new BadRequestError(
+        `request body nests arrays and objects deeper than the ${MAX_JSON_DEPTH}-level limit`,
+      );
+    }
+  };
+}
+
+/**
+ * Parses a request body as JSON (whose depth {@link nestingGuard} has bounded); a syntax
+ * error becomes `malformed JSON: <parser message>`.
+ */
 export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -216,6 +242,5 @@ function quoteNames(specs: readonly TensorSpec[]): string {
 
 /** A value as a message shows it: JSON, cut at 40 characters. */
 function describe(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  return jsonPreview(value, 40);
 }

@@ -1,7 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { SourceFile } from '../../manifests/parse.js';
+import { DEFAULT_MAX_FILE_SIZE } from '../../manifests/parse.js';
 import {
   formatGithub,
   formatJson,
@@ -10,23 +8,30 @@ import {
   ReportFormats,
   type ReportFormat,
 } from '../../manifests/report.js';
+import { readManifestSources } from '../../manifests/sources.js';
 import { countBySeverity, validateManifests } from '../../manifests/validate.js';
 import { ExitCode, UsageError, type CommandIO } from '../io.js';
 
-export const validateUsage = `Usage: ferry validate [--format text|json|github] <file-or-dir>...
+export const validateUsage = `Usage: ferry validate [--format text|json|github] [--max-file-size BYTES] <file-or-dir>...
 
 Checks every Ferry object in the given YAML files (directories are searched for
 *.yaml and *.yml) against its schema, and the set as a whole: references between
 objects, duplicate objects, names. Objects of other kinds pass through unchecked.
 
-Each problem prints as:  path:line:col  Kind/name  .field.path  message
+The report goes to stdout; each problem prints as:  path:line:col  Kind/name  .field.path  message
+
+  --max-file-size BYTES  largest file read (default 10Mi; Ki, Mi and Gi suffixes work);
+                         a larger one is reported as a problem and not checked
 
 Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage or I/O error.`;
 
 export async function validateCommand(argv: string[], io: CommandIO): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { format: { type: 'string', short: 'o', default: 'text' } },
+    options: {
+      format: { type: 'string', short: 'o', default: 'text' },
+      'max-file-size': { type: 'string' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -34,23 +39,28 @@ export async function validateCommand(argv: string[], io: CommandIO): Promise<Ex
   if (!isReportFormat(format)) {
     throw new UsageError(`unknown --format "${format}": use ${ReportFormats.join(', ')}`);
   }
+  const maxFileSize =
+    values['max-file-size'] === undefined
+      ? DEFAULT_MAX_FILE_SIZE
+      : parseByteSize(values['max-file-size']);
   if (positionals.length === 0) throw new UsageError('name at least one file or directory');
 
-  const { files, unreadable } = await readSources(positionals, io.cwd);
-  for (const message of unreadable) io.stderr(`ferry validate: ${message}\n`);
-  if (files.length === 0 && unreadable.length === 0) {
+  const sources = await readManifestSources(positionals, io.cwd, maxFileSize);
+  for (const message of sources.unreadable) io.stderr(`ferry validate: ${message}\n`);
+  if (
+    sources.files.length === 0 &&
+    sources.problems.length === 0 &&
+    sources.unreadable.length === 0
+  ) {
     io.stderr('ferry validate: no .yaml or .yml files found\n');
     return ExitCode.usage;
   }
 
-  const report = validateManifests(files);
+  const report = validateManifests(sources.files, { problems: sources.problems, maxFileSize });
   if (format === 'json') io.stdout(formatJson(report));
   else if (format === 'github') io.stdout(formatGithub(report));
-  else {
-    io.stdout(formatText(report));
-    io.stderr(formatSummary(report));
-  }
-  if (unreadable.length > 0) return ExitCode.usage;
+  else io.stdout(formatText(report) + formatSummary(report));
+  if (sources.unreadable.length > 0) return ExitCode.usage;
   return countBySeverity(report.problems).errors > 0 ? ExitCode.failed : ExitCode.ok;
 }
 
@@ -58,57 +68,21 @@ function isReportFormat(value: string): value is ReportFormat {
   return (ReportFormats as readonly string[]).includes(value);
 }
 
-const MANIFEST_EXTENSION = /\.ya?ml$/i;
+const BINARY_SUFFIXES: Readonly<Record<string, number>> = {
+  '': 1,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+};
 
-/**
- * Reads the named files, and the *.yaml / *.yml files under the named directories
- * (skipping dot-directories and node_modules), in a stable order.
- */
-async function readSources(
-  paths: readonly string[],
-  cwd: string,
-): Promise<{ files: SourceFile[]; unreadable: string[] }> {
-  const files: SourceFile[] = [];
-  const unreadable: string[] = [];
-  const display = (absolute: string): string => {
-    const shown = relative(cwd, absolute);
-    return shown === '' || shown.startsWith('..') ? absolute : shown;
-  };
-  const visit = async (absolute: string, named: boolean): Promise<void> => {
-    let info;
-    try {
-      info = await stat(absolute);
-    } catch (error) {
-      unreadable.push(`cannot read ${display(absolute)}: ${describeIoError(error)}`);
-      return;
-    }
-    if (info.isDirectory()) {
-      const entries = (await readdir(absolute, { withFileTypes: true })).sort((a, b) =>
-        a.name.localeCompare(b.name),
-      );
-      for (const entry of entries) {
-        if (entry.isDirectory() && (entry.name.startsWith('.') || entry.name === 'node_modules'))
-          continue;
-        if (entry.isDirectory() || MANIFEST_EXTENSION.test(entry.name)) {
-          await visit(join(absolute, entry.name), false);
-        }
-      }
-      return;
-    }
-    if (!named && !MANIFEST_EXTENSION.test(absolute)) return;
-    try {
-      files.push({ path: display(absolute), text: await readFile(absolute, 'utf8') });
-    } catch (error) {
-      unreadable.push(`cannot read ${display(absolute)}: ${describeIoError(error)}`);
-    }
-  };
-  for (const path of paths) await visit(resolve(cwd, path), true);
-  return { files, unreadable };
-}
-
-function describeIoError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
+/** `1048576`, `512Ki`, `10Mi` or `1Gi` (a trailing `B` allowed) as a number of bytes. */
+function parseByteSize(text: string): number {
+  const match = /^(\d+)(Ki|Mi|Gi)?B?$/.exec(text);
+  const bytes = match === null ? NaN : Number(match[1]) * (BINARY_SUFFIXES[match[2] ?? ''] ?? NaN);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new UsageError(
+      `--max-file-size "${text}" is not a size: use a number of bytes, optionally with Ki, Mi or Gi`,
+    );
+  }
+  return bytes;
 }

@@ -57,3 +57,25 @@ export function stringAt(value: Json | undefined, ...path: string[]): string | u
 export function removeKey(object: JsonObject, key: string): void {
   Reflect.deleteProperty(object, key);
 }
+
+/**
+ * How deep arrays and objects nest in `value` (a scalar is 0), stopping as soon as it passes
+ * `limit` (then returns `limit + 1`). Iterative, so any depth is safe to measure.
+ */
+export function nestingDepth(value: Json, limit: number): number {
+  let deepest = 0;
+  const pending: [Json, number][] = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [current, depth] = next;
+    if (current === null || typeof current !== 'object') continue;
+    const inner = depth + 1;
+    if (inner > deepest) {
+      deepest = inner;
+      if (deepest > limit) return deepest;
+    }
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === 'object') pending.push([child, inner]);
+    }
+  }
+  return deepest;
+}

@@ -2,6 +2,7 @@
  * What happens to an object between a request and storage: custom resource pruning,
  * defaulting and validation, metadata checks, and CRD rules.
  */
+import { appendAll } from '../core/append.js';
 import { badRequest, invalid, type Cause } from '../core/errors.js';
 import { clone, getPath, isObject, stringAt, type JsonObject } from '../core/json.js';
 import { printerColumnCauses, validateCrd } from '../registry/crd.js';
@@ -116,12 +117,12 @@ export function prepare(
   });
   if (type.schema !== undefined) {
     applyDefaults(object, type.schema);
-    causes.push(...validate(object, type.schema));
+    appendAll(causes, validate(object, type.schema));
   }
   if (before !== undefined) causes.push(...strategyOf(type).immutable(before, object));
   if (type.group === 'apiextensions.k8s.io' && type.resource === 'customresourcedefinitions') {
     const check = cluster.structuralCheck;
-    if (check === undefined) causes.push(...validateCrd(object));
+    if (check === undefined) appendAll(causes, validateCrd(object));
     else {
       for (const problem of check(object)) {
         causes.push({
@@ -130,7 +131,7 @@ export function prepare(
           field: problem.field,
         });
       }
-      causes.push(...printerColumnCauses(object));
+      appendAll(causes, printerColumnCauses(object));
     }
   }
   if (causes.length > 0) throw invalid(type, name, causes);

@@ -1,4 +1,5 @@
 /** Parses request paths into what they address. */
+import { badRequest } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
 
 export type Route =
@@ -17,11 +18,12 @@ export type Route =
     }
   | { kind: 'unknown' };
 
+/** The route `pathname` names; a malformed percent-escape in it is 400 BadRequest. */
 export function route(pathname: string, registry: Registry): Route {
   const segments = pathname
     .split('/')
     .filter((segment) => segment !== '')
-    .map(decodeURIComponent);
+    .map(decodeSegment);
   const [first, second, third] = segments;
   if (first === 'version' && segments.length === 1) return { kind: 'version' };
   if ((first === 'healthz' || first === 'readyz' || first === 'livez') && segments.length <= 2)
@@ -72,4 +74,12 @@ export function route(pathname: string, registry: Registry): Route {
     name: rest[1],
     subresource: rest[2],
   };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`invalid URL escape in path segment ${JSON.stringify(segment)}`);
+  }
 }

@@ -4,6 +4,7 @@
  * use the apiserver's form (`spec.steps[0].weight`). CEL rules
  * (`x-kubernetes-validations`) are not evaluated.
  */
+import { appendAll } from '../core/append.js';
 import { clone, deepEqual, isObject, type Json, type JsonObject, removeKey } from '../core/json.js';
 import type { Cause } from '../core/errors.js';
 
@@ -31,9 +32,9 @@ export function prune(value: Json, schema: Schema, path = '', root = true): stri
   if (Array.isArray(value)) {
     const items = child(schema, 'items');
     if (items !== undefined) {
-      value.forEach((item, index) =>
-        unknown.push(...prune(item, items, `${path}[${index}]`, false)),
-      );
+      value.forEach((item, index) => {
+        appendAll(unknown, prune(item, items, `${path}[${index}]`, false));
+      });
     }
     return unknown;
   }
@@ -48,9 +49,9 @@ export function prune(value: Json, schema: Schema, path = '', root = true): stri
       continue;
     }
     const known = properties !== undefined ? child(properties, key) : undefined;
-    if (known !== undefined) unknown.push(...prune(field, known, join(path, key), false));
+    if (known !== undefined) appendAll(unknown, prune(field, known, join(path, key), false));
     else if (isObject(additional))
-      unknown.push(...prune(field, additional, join(path, key), false));
+      appendAll(unknown, prune(field, additional, join(path, key), false));
     else if (additional === true || preserves(schema)) continue;
     else {
       removeKey(value, key);
@@ -144,11 +145,11 @@ export function validate(value: Json, schema: Schema, path = ''): Cause[] {
       field: path,
     });
   }
-  if (typeof value === 'string') causes.push(...checkString(value, schema, path, where));
-  if (typeof value === 'number') causes.push(...checkNumber(value, schema, path, where));
-  if (Array.isArray(value)) causes.push(...checkArray(value, schema, path, where));
-  if (isObject(value)) causes.push(...checkObject(value, schema, path, where));
-  causes.push(...checkCombinators(value, schema, path, where));
+  if (typeof value === 'string') appendAll(causes, checkString(value, schema, path, where));
+  if (typeof value === 'number') appendAll(causes, checkNumber(value, schema, path, where));
+  if (Array.isArray(value)) appendAll(causes, checkArray(value, schema, path, where));
+  if (isObject(value)) appendAll(causes, checkObject(value, schema, path, where));
+  appendAll(causes, checkCombinators(value, schema, path, where));
   return causes;
 }
 
@@ -233,10 +234,12 @@ function checkArray(value: Json[], schema: Schema, path: string, where: string):
       }
     });
   }
-  causes.push(...checkListType(value, schema, path));
+  appendAll(causes, checkListType(value, schema, path));
   const items = child(schema, 'items');
   if (items !== undefined) {
-    value.forEach((item, index) => causes.push(...validate(item, items, `${path}[${index}]`)));
+    value.forEach((item, index) => {
+      appendAll(causes, validate(item, items, `${path}[${index}]`));
+    });
   }
   return causes;
 }
@@ -317,7 +320,7 @@ function checkObject(value: JsonObject, schema: Schema, path: string, where: str
     const known = properties !== undefined ? child(properties, key) : undefined;
     const propertySchema = known ?? additional;
     if (propertySchema !== undefined)
-      causes.push(...validate(field, propertySchema, join(path, key)));
+      appendAll(causes, validate(field, propertySchema, join(path, key)));
   }
   return causes;
 }
@@ -328,7 +331,7 @@ function checkCombinators(value: Json, schema: Schema, path: string, where: stri
     const raw = schema[key];
     return Array.isArray(raw) ? raw.filter(isObject) : [];
   };
-  for (const part of list('allOf')) causes.push(...validate(value, part, path));
+  for (const part of list('allOf')) appendAll(causes, validate(value, part, path));
   const anyOf = list('anyOf');
   if (anyOf.length > 0 && !anyOf.some((part) => validate(value, part, path).length === 0)) {
     causes.push(

@@ -3,6 +3,7 @@
  * `[-1]`, `[*]`, `.*` and filters `[?(@.x.y=="v")]` / `!=` / `[?(@.x)]`, optionally
  * wrapped in `{...}`. `evaluate` returns every match in document order.
  */
+import { appendAll } from '../core/append.js';
 import { isObject, type Json } from '../core/json.js';
 
 type Step =
@@ -116,11 +117,15 @@ export function evaluate(path: JsonPath, root: Json): Json[] {
           }
           break;
         case 'all':
-          if (Array.isArray(value)) next.push(...value);
-          else if (isObject(value)) next.push(...Object.values(value));
+          if (Array.isArray(value)) appendAll(next, value);
+          else if (isObject(value)) appendAll(next, Object.values(value));
           break;
         case 'filter':
-          if (Array.isArray(value)) next.push(...value.filter((item) => keep(step, item)));
+          if (Array.isArray(value))
+            appendAll(
+              next,
+              value.filter((item) => keep(step, item)),
+            );
           break;
       }
     }

@@ -13,10 +13,15 @@ export class ClientGoneError extends Error {
 
 /**
  * The body of `request` as UTF-8 text. Rejects with {@link PayloadTooLargeError} as soon as
- * the declared Content-Length, or the bytes read so far, exceed `limit`; the rest of the body
- * is then left unread for the caller to discard.
+ * the declared Content-Length, or the bytes read so far, exceed `limit`, and with whatever
+ * `inspect` throws as soon as it throws on a chunk; the rest of the body is then left unread
+ * for the caller to discard.
  */
-export function readBody(request: IncomingMessage, limit: number): Promise<string> {
+export function readBody(
+  request: IncomingMessage,
+  limit: number,
+  inspect: (chunk: Buffer) => void = () => undefined,
+): Promise<string> {
   const declared = Number(request.headers['content-length']);
   const tooLarge = (): PayloadTooLargeError =>
     new PayloadTooLargeError(`request body is larger than the ${limit}-byte limit`);
@@ -36,6 +41,14 @@ export function readBody(request: IncomingMessage, limit: number): Promise<strin
         cleanup();
         chunks.length = 0;
         reject(tooLarge());
+        return;
+      }
+      try {
+        inspect(chunk);
+      } catch (error) {
+        cleanup();
+        chunks.length = 0;
+        reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       chunks.push(chunk);

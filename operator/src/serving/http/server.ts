@@ -6,7 +6,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Batcher, QueueFullError } from '../batcher.js';
-import { BadRequestError, decodeInferRequest, parseJson, type InferRequest } from '../decode.js';
+import {
+  BadRequestError,
+  decodeInferRequest,
+  nestingGuard,
+  parseJson,
+  type InferRequest,
+} from '../decode.js';
 import { inferResponse, modelMetadata } from '../encode.js';
 import { createExecutor, stacking, type Outcome } from '../executor.js';
 import { ServeMetrics } from '../metrics.js';
@@ -241,7 +247,7 @@ export class ModelServer {
     let code = 500;
     try {
       const decoded = decodeInferRequest(
-        parseJson(await readBody(request, this.#maxBody)),
+        parseJson(await readBody(request, this.#maxBody, nestingGuard())),
         this.#model.signature,
       );
       const { rows, key } = stacking(decoded, this.#model.signature);
@@ -271,6 +277,9 @@ export class ModelServer {
   /** Answers a failed infer request; returns the status code sent (499: client went away). */
   #fail(request: IncomingMessage, response: ServerResponse, error: unknown): number {
     if (error instanceof BadRequestError) {
+      // Refused before its end (nested too deep): drop the rest unparsed, keeping the
+      // connection, so the client can finish sending and read the answer.
+      if (!request.complete) discardBody(request, 4 * this.#maxBody);
       return reply(response, 400, { error: error.message });
     }
     if (error instanceof PayloadTooLargeError) {
