@@ -18,6 +18,7 @@ import { startLocalRunner, type LocalRunner } from '../../operator/src/devcluste
 import { eventually, REPO, type TestCluster } from '../support/cluster.js';
 import {
   createFerry,
+  FERRY_IMAGE,
   ferryWhen,
   findCondition as condition,
   getFerry,
@@ -137,7 +138,8 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
 
     runner = await startLocalRunner({
       server: cluster.devcluster.url,
-      ferryCommand: [process.execPath, join(REPO, 'dist', 'cli', 'main.js')],
+      ferry: FERRY_IMAGE,
+      stateDir: join(models, 'runner'),
       claims: { 'ferry-models': models },
       addressPrefix: '127.0.202.',
     });

@@ -33,7 +33,6 @@ import {
   type ObjectIdentity,
 } from './json.js';
 import { timestamp } from '../core/time.js';
-import { NODE_NAME } from './kubelet.js';
 import { mergePatch } from './merge-patch.js';
 import { newPod, templateHash } from './pod-template.js';
 import type { Reflector } from './reflector.js';
@@ -106,7 +105,7 @@ export class DeploymentController {
       try {
         const created = await this.api.create(
           podsPath(deployment.namespace),
-          newPod(deployment, template, hash, NODE_NAME),
+          newPod(deployment, template, hash),
         );
         this.pods.observe(created);
         this.failures.delete(deployment.uid);
