@@ -104,6 +104,7 @@ beforeAll(async () => {
     stateDir: join(scratch, 'state'),
     claims: { 'ferry-models': claims },
     addressPrefix: PREFIX,
+    serviceAddressPrefix: '127.0.208.',
     log: (line) => lines.push(line),
   });
 });

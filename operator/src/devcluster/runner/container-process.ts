@@ -142,7 +142,7 @@ export class ContainerProcess {
   async stop(graceSeconds: number): Promise<void> {
     this.stopping = true;
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
-    this.prober?.stop();
+    // Readiness is still probed while the process shuts down, as kubelet does.
     await this.starting;
     const run = this.run;
     if (run === undefined) return;

@@ -257,12 +257,12 @@ export function planJob(input: JobPlanInput): JobPlan {
       (index) => !completedIndexes.has(index) && !running.has(index),
     );
     create.push(...pending.slice(0, Math.max(0, parallelism - active.length)));
-  } else {
+  } else if (completions !== undefined || succeeded === 0) {
+    // A work queue (no completions) starts no pod once one has succeeded, and lets the
+    // others finish.
     const wantActive =
       completions === undefined
-        ? succeeded > 0
-          ? 0
-          : parallelism
+        ? parallelism
         : Math.max(0, Math.min(parallelism, completions - succeeded));
     for (let i = active.length; i < wantActive; i++) create.push(undefined);
     const surplus = [...active]

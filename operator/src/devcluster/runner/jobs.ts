@@ -22,10 +22,11 @@ import {
   type ObjectIdentity,
 } from './json.js';
 import { COMPLETION_INDEX, jobPod, planJob, type JobPod } from './job-plan.js';
-import { mergePatch } from './merge-patch.js';
 import { podFromTemplate, randomSuffix } from './pod-template.js';
 import type { Reflector } from './reflector.js';
+import { reconcileEach } from './reconcile-each.js';
 import { SerialTask } from './serial.js';
+import { writeStatus } from './status-writer.js';
 
 export class JobController {
   readonly sync: SerialTask;
@@ -54,26 +55,15 @@ export class JobController {
   }
 
   private async pass(): Promise<void> {
-    let failed = 0;
-    const live = new Set<string>();
-    for (const job of this.jobs.items()) {
-      const identity = identityOf(job);
-      if (identity === undefined) continue;
-      live.add(identity.uid);
-      if (identity.deleting) continue;
-      try {
-        await this.reconcile(identity, job);
-      } catch (error) {
-        this.log(`job ${identity.key}: ${describeError(error)}`);
-        failed++;
-      }
-    }
+    const present = new Set(this.jobs.items().map((object) => identityOf(object)?.uid));
     for (const [uid, timer] of this.timers) {
-      if (live.has(uid)) continue;
+      if (present.has(uid)) continue;
       clearTimeout(timer);
       this.timers.delete(uid);
     }
-    if (failed > 0) throw new Error(`${failed} Job(s) failed this pass; retrying`);
+    await reconcileEach(this.jobs.items(), 'Job', this.log, (identity, object) =>
+      this.reconcile(identity, object),
+    );
   }
 
   private owned(uid: string): JobPod[] {
@@ -115,14 +105,13 @@ export class JobController {
     this.schedule(job.uid, plan.wakeAt);
     const current = this.jobs.get(job.key);
     if (current === undefined || identityOf(current)?.uid !== job.uid) return;
-    const patch = mergePatch(objectAt(current, 'status') ?? {}, plan.status);
-    if (patch === undefined) return;
-    try {
-      const path = `${jobPath(job.namespace, job.name)}/status`;
-      this.jobs.observe(await this.api.mergePatch(path, { status: patch }));
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === 404)) throw error;
-    }
+    await writeStatus(
+      this.api,
+      this.jobs,
+      jobPath(job.namespace, job.name),
+      objectAt(current, 'status') ?? {},
+      plan.status,
+    );
   }
 
   private schedule(uid: string, at: number | undefined): void {

@@ -19,10 +19,10 @@ import { timestamp } from '../core/time.js';
 import type { AddressPool } from './addresses.js';
 import { ApiError, describeError, podPath, type ApiClient } from './api.js';
 import { identityOf, numberAt, objectAt, stringAt, type JsonObject } from './json.js';
-import { mergePatch } from './merge-patch.js';
 import { PodWorker, type PodWorkerOptions } from './pod-worker.js';
 import type { Reflector } from './reflector.js';
 import { SerialTask } from './serial.js';
+import { writeStatus } from './status-writer.js';
 
 /** The node name of the runner's pods (`spec.nodeName`). */
 export const NODE_NAME = 'local';
@@ -183,17 +183,12 @@ export class Kubelet {
     const current = this.pods.get(worker.pod.key);
     if (current === undefined || identityOf(current)?.uid !== worker.pod.uid) return;
     const previous = objectAt(current, 'status');
-    const patch = mergePatch(previous ?? {}, worker.status(previous, timestamp(Date.now())));
-    if (patch === undefined) return;
-    try {
-      const updated = await this.api.mergePatch(
-        `${podPath(worker.pod.namespace, worker.pod.name)}/status`,
-        { status: patch },
-      );
-      this.pods.observe(updated);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 404) return;
-      throw error;
-    }
+    await writeStatus(
+      this.api,
+      this.pods,
+      podPath(worker.pod.namespace, worker.pod.name),
+      previous ?? {},
+      worker.status(previous, timestamp(Date.now())),
+    );
   }
 }

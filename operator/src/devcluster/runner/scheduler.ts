@@ -16,7 +16,6 @@ import { ApiError, describeError, NODES, podPath, type ApiClient } from './api.j
 import { conditionsOf } from './conditions.js';
 import { identityOf, objectAt, objectsAt, stringAt, type JsonObject } from './json.js';
 import { hasEnded, NODE_NAME } from './kubelet.js';
-import { mergePatch } from './merge-patch.js';
 import {
   GPU_PRODUCT_LABEL,
   GPU_RESOURCE,
@@ -26,6 +25,7 @@ import {
 } from './placement.js';
 import type { Reflector } from './reflector.js';
 import { SerialTask } from './serial.js';
+import { writeStatus } from './status-writer.js';
 
 export interface FakeGpus {
   count: number;
@@ -185,22 +185,18 @@ export class Scheduler {
       phase: 'Pending',
       conditions: [...others, ...(scheduled === undefined ? [] : [scheduled])],
     };
-    const patch = mergePatch(previous, wanted);
-    if (patch === undefined) return;
     const before = objectsAt(previous, 'conditions').find(
       (condition) => stringAt(condition, 'type') === 'PodScheduled',
     );
     if (stringAt(before, 'message') !== message)
       this.log(`pod ${identity.key}: unschedulable: ${message}`);
-    try {
-      this.pods.observe(
-        await this.api.mergePatch(`${podPath(identity.namespace, identity.name)}/status`, {
-          status: patch,
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === 404)) throw error;
-    }
+    await writeStatus(
+      this.api,
+      this.pods,
+      podPath(identity.namespace, identity.name),
+      previous,
+      wanted,
+    );
   }
 }
 

@@ -18,7 +18,7 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressPool } from './addresses.js';
-import { ApiError, describeError, servicePath, type ApiClient } from './api.js';
+import { describeError, servicePath, type ApiClient } from './api.js';
 import {
   identityOf,
   numberAt,
@@ -28,9 +28,9 @@ import {
   stringsAt,
   type JsonObject,
 } from './json.js';
-import { mergePatch } from './merge-patch.js';
 import type { Reflector } from './reflector.js';
 import { SerialTask } from './serial.js';
+import { writeStatus } from './status-writer.js';
 
 /** Where a privileged Service port is served when it cannot be bound. */
 export const PRIVILEGED_PORT_OFFSET = 10_000;
@@ -268,17 +268,13 @@ export class ServiceProxies {
         ],
       },
     };
-    const patch = mergePatch(previous, wanted);
-    if (patch === undefined) return;
-    try {
-      this.services.observe(
-        await this.api.mergePatch(`${servicePath(identity.namespace, identity.name)}/status`, {
-          status: patch,
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === 404)) throw error;
-    }
+    await writeStatus(
+      this.api,
+      this.services,
+      servicePath(identity.namespace, identity.name),
+      previous,
+      wanted,
+    );
   }
 }
 
