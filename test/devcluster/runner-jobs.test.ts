@@ -192,6 +192,7 @@ describe('local runner: Jobs', () => {
     const script = [
       'mkdir -p "$OUT"',
       'pwd > "$OUT/pwd-$HOSTNAME"',
+      'echo "$OUT_URI" > "$OUT/uri-$HOSTNAME"',
       'echo "$GREETING from $POD_NAME in $POD_NAMESPACE" > "$OUT/$HOSTNAME"',
       // More than kubelet keeps: only the last 4096 bytes become the message.
       'head -c 5000 /dev/zero | tr \'\\0\' x > "$FERRY_RESULT_PATH"',
@@ -207,6 +208,7 @@ describe('local runner: Jobs', () => {
           env: [
             { name: 'GREETING', value: 'hello' },
             { name: 'OUT', value: '/workspace/out' },
+            { name: 'OUT_URI', value: 'file:///workspace/out' },
             { name: 'FERRY_RESULT_PATH', value: '/dev/termination-log' },
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
             { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -254,6 +256,7 @@ describe('local runner: Jobs', () => {
       expect(await readFile(join(out, pod.metadata.name), 'utf8')).toBe(
         `hello from ${pod.metadata.name} in ${NAMESPACE}\n`,
       );
+      expect(await readFile(join(out, `uri-${pod.metadata.name}`), 'utf8')).toBe(`file://${out}\n`);
       expect((await readFile(join(out, `pwd-${pod.metadata.name}`), 'utf8')).trim()).toBe(
         join(state, 'claims', 'scratch', 'run'),
       );
@@ -788,6 +791,61 @@ describe('local runner: GPUs', () => {
       );
     } finally {
       await gpuRunner.stop();
+      await cluster.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('local runner: restarted on the same state dir', () => {
+  it('runs a pod that was running again as its next restart, keeping the earlier log', async () => {
+    const cluster = await DevCluster.start();
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-runner-restart-'));
+    const options = {
+      server: cluster.url,
+      ferry: FERRY_IMAGE,
+      stateDir: dir,
+      addressPrefix: '127.0.209.',
+      serviceAddressPrefix: '127.0.210.',
+    };
+    const restartApi = apiOf(cluster.url);
+    let first: LocalRunner | undefined = await startLocalRunner(options);
+    let second: LocalRunner | undefined;
+    try {
+      await restartApi.request('POST', PODS, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'survivor' },
+        spec: {
+          containers: [
+            {
+              name: 'main',
+              image: 'busybox:1.36',
+              command: ['/bin/sh', '-c', 'echo "up at $(date +%s%N)"; sleep 100'],
+            },
+          ],
+        },
+      });
+      const running = async (restarts: number): Promise<Pod | undefined> => {
+        const pod = (await restartApi.request('GET', `${PODS}/survivor`)) as Pod;
+        const status = pod.status?.containerStatuses?.[0];
+        return status?.state.running !== undefined && status.restartCount === restarts
+          ? pod
+          : undefined;
+      };
+      await eventually(() => running(0), 10_000, 'the first run');
+      await first.stop();
+      first = undefined;
+      second = await startLocalRunner(options);
+      await eventually(() => running(1), 10_000, 'the run after the restart');
+      const logs = async (query: string): Promise<string> =>
+        (await fetch(`${cluster.url}${PODS}/survivor/log${query}`)).text();
+      expect(await logs('?previous=true')).toMatch(/^up at \d+\n$/);
+      await eventually(async () => /^up at \d+\n$/.test(await logs('')), 5_000, 'the new log');
+      expect(await logs('')).not.toBe(await logs('?previous=true'));
+    } finally {
+      await first?.stop();
+      await second?.stop();
       await cluster.stop();
       await rm(dir, { recursive: true, force: true });
     }

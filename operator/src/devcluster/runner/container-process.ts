@@ -65,6 +65,8 @@ export interface ContainerProcessOptions {
   workingDir: string;
   /** Directories to create before the first run (its volumes). */
   directories: readonly string[];
+  /** The restartCount to start from: a container that ran before the runner restarted goes on counting. */
+  restartCount: number;
   restartPolicy: RestartPolicy;
   readiness: ReadinessCheck;
   /** This container's directory under the state dir: its run logs go here. */
@@ -87,14 +89,16 @@ export class ContainerProcess {
   private starting: Promise<void> | undefined;
   private state: JsonObject = { waiting: { reason: 'ContainerCreating' } };
   private lastState: JsonObject = {};
-  private restartCount = 0;
+  private restartCount: number;
   private crashes = 0;
   private prober: ReadinessProber | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private finalExitCode: number | undefined;
 
-  constructor(private readonly options: ContainerProcessOptions) {}
+  constructor(private readonly options: ContainerProcessOptions) {
+    this.restartCount = options.restartCount;
+  }
 
   start(): void {
     this.starting = this.spawn().catch((error: unknown) => {

@@ -10,9 +10,10 @@
  *   train.py`); without a `command` it cannot run, since the image's entrypoint is unknown
  *   here.
  *
- * Paths the container would see are rewritten into local ones, in the command, args, env
- * values and `workingDir`: a path under a volumeMount's `mountPath` goes into the local
- * directory of that volume's claim, or of the pod's emptyDir (plus the mount's `subPath`);
+ * Paths the container would see are rewritten into local ones where they are a whole
+ * command word, arg, env value or `workingDir` (or a `file://` URI of one): a path under
+ * a volumeMount's `mountPath` goes into the local directory of that volume's claim, or of
+ * the pod's emptyDir (plus the mount's `subPath`);
  * other volume sources cannot be mounted and keep the container waiting. And the container's
  * `terminationMessagePath` (default `/dev/termination-log`) becomes `terminationLog`.
  * `$(VAR)` references in command, args and env values expand as Kubernetes expands them.
@@ -24,6 +25,7 @@ import { join } from 'node:path';
 import { objectAt, objectsAt, stringAt, type JsonObject } from './json.js';
 
 export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+const FILE_URI = 'file://';
 
 /** Which image plays the `ferry` CLI, and the argv prefix that runs that CLI here. */
 export interface FerryImage {
@@ -80,13 +82,17 @@ export function launchOf(
   if (!Array.isArray(mounts)) return mounts;
   const messagePath =
     stringAt(container, 'terminationMessagePath') ?? DEFAULT_TERMINATION_MESSAGE_PATH;
-  const local = (value: string): string => {
+  const localPath = (value: string): string => {
     if (value === messagePath) return options.terminationLog;
     const mount = mounts.find(
       ({ mountPath }) => value === mountPath || value.startsWith(`${mountPath}/`),
     );
     return mount === undefined ? value : `${mount.directory}${value.slice(mount.mountPath.length)}`;
   };
+  const local = (value: string): string =>
+    value.startsWith(FILE_URI)
+      ? `${FILE_URI}${localPath(value.slice(FILE_URI.length))}`
+      : localPath(value);
   const env = environmentOf(container, options);
   if (typeof env === 'string') return configError(env);
   for (const [name, value] of Object.entries(env)) env[name] = local(value);

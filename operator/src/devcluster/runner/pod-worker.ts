@@ -13,7 +13,14 @@
 import { join } from 'node:path';
 import { podDirectory } from './container-logs.js';
 import { ContainerProcess, RESTART_POLICIES, type RestartPolicy } from './container-process.js';
-import { objectsAt, stringAt, type JsonObject, type ObjectIdentity } from './json.js';
+import {
+  numberAt,
+  objectAt,
+  objectsAt,
+  stringAt,
+  type JsonObject,
+  type ObjectIdentity,
+} from './json.js';
 import { launchOf, type FerryImage } from './launch.js';
 import { HOST_IP, podStatus, type PodPhase } from './pod-status.js';
 import { readinessCheck } from './probe.js';
@@ -87,6 +94,7 @@ export class PodWorker {
           env: launch.env,
           workingDir: launch.workingDir ?? join(directory, 'work'),
           directories: launch.directories,
+          restartCount: nextRestartCount(object, name),
           restartPolicy,
           readiness: readinessCheck(container, ip ?? ''),
           directory,
@@ -166,6 +174,22 @@ export class PodWorker {
       ),
     );
   }
+}
+
+/**
+ * The restartCount a container's next run has: one more than its status shows when it
+ * has run before (the runner was restarted while the pod ran), else what it shows.
+ */
+function nextRestartCount(pod: JsonObject, container: string): number {
+  const status = objectsAt(pod, 'status', 'containerStatuses').find(
+    (candidate) => stringAt(candidate, 'name') === container,
+  );
+  const count = numberAt(status, 'restartCount') ?? 0;
+  const ran =
+    objectAt(status, 'state', 'running') !== undefined ||
+    objectAt(status, 'state', 'terminated') !== undefined ||
+    objectAt(status, 'lastState', 'terminated') !== undefined;
+  return ran ? count + 1 : count;
 }
 
 function waitingStatus(name: string, image: string, reason: string, message: string): JsonObject {
