@@ -8,9 +8,10 @@
  * It also registers the Node `local` on start, as kubelet does: capacity and allocatable
  * (the machine's CPUs and memory, 110 pods, and `nvidia.com/gpu` when fake GPUs are
  * given, labelled `nvidia.com/gpu.product` and `nvidia.com/gpu.count`), Ready, its
- * address 127.0.0.1 and the kubelet endpoint port that serves container logs.
+ * address 127.0.0.1, the kubelet endpoint port that serves container logs, and the ten
+ * NodeSystemInfo fields.
  */
-import { cpus, hostname, totalmem } from 'node:os';
+import { cpus, hostname, release, totalmem, type } from 'node:os';
 import { timestamp } from '../core/time.js';
 import { ApiError, describeError, NODES, podPath, type ApiClient } from './api.js';
 import { conditionsOf } from './conditions.js';
@@ -34,6 +35,9 @@ export interface FakeGpus {
 }
 
 export const DEFAULT_GPU_PRODUCT = 'Ferry-Fake-GPU';
+
+/** GOARCH's name for this machine's architecture. */
+const ARCHITECTURE = process.arch === 'x64' ? 'amd64' : process.arch;
 
 export class Scheduler {
   readonly sync: SerialTask;
@@ -101,6 +105,18 @@ export class Scheduler {
           { type: 'Hostname', address: hostname() },
         ],
         daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
+        nodeInfo: {
+          machineID: '',
+          systemUUID: '',
+          bootID: '',
+          kernelVersion: release(),
+          osImage: `${type()} ${release()}`,
+          containerRuntimeVersion: 'ferry-local-runner://1',
+          kubeletVersion: 'v1.32.0-local',
+          kubeProxyVersion: 'v1.32.0-local',
+          operatingSystem: 'linux',
+          architecture: ARCHITECTURE,
+        },
       },
     });
   }
@@ -204,7 +220,7 @@ function nodeLabels(gpus: FakeGpus | undefined): Record<string, string> {
   return {
     'kubernetes.io/hostname': NODE_NAME,
     'kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
+    'kubernetes.io/arch': ARCHITECTURE,
     ...(gpus === undefined
       ? {}
       : { [GPU_PRODUCT_LABEL]: gpus.product, 'nvidia.com/gpu.count': String(gpus.count) }),
