@@ -145,6 +145,48 @@ function shellJob(
   };
 }
 
+/** A Deployment of `replicas` pods labelled `app: name`, each running `container`. */
+function deploymentOf(name: string, replicas: number, container: Record<string, unknown>): object {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'main', image: 'busybox:1.36', ...container }] },
+      },
+    },
+  };
+}
+
+/** A bare Pod whose one container runs `script` with /bin/sh. */
+function shellPod(name: string, script: string, spec: Record<string, unknown> = {}): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      ...spec,
+      containers: [{ name: 'main', image: 'busybox:1.36', command: ['/bin/sh', '-c', script] }],
+    },
+  };
+}
+
+/** Waits until the API server no longer has the pod `name`. */
+async function podGone(name: string): Promise<void> {
+  await eventually(
+    async () => {
+      const list = (await api().request('GET', PODS)) as { items: Pod[] };
+      return !list.items.some((pod) => pod.metadata.name === name);
+    },
+    15_000,
+    `pod ${name} to go`,
+  );
+}
+
 async function createJob(job: object): Promise<Job> {
   return (await api().request('POST', JOBS, job)) as Job;
 }
@@ -469,28 +511,10 @@ describe('local runner: kubectl logs', () => {
   });
 
   it('serves the previous run with --previous, and says when there is none', async () => {
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'crasher' },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'crasher' } },
-        template: {
-          metadata: { labels: { app: 'crasher' } },
-          spec: {
-            containers: [
-              {
-                name: 'main',
-                image: 'busybox:1.36',
-                command: ['/bin/sh', '-c', 'echo "run started"; sleep 0.2; exit 1'],
-              },
-            ],
-          },
-        },
-      },
-    };
-    const created = (await api().request('POST', DEPLOYMENTS, deployment)) as Job;
+    const crasher = deploymentOf('crasher', 1, {
+      command: ['/bin/sh', '-c', 'echo "run started"; sleep 0.2; exit 1'],
+    });
+    const created = (await api().request('POST', DEPLOYMENTS, crasher)) as Job;
     const pod = await eventually(
       async () => {
         const [found] = await podsOf(created.metadata.uid);
@@ -520,33 +544,20 @@ describe('local runner: Services on loopback', () => {
       "require('node:http').createServer((q, s) => s.end(process.env.POD_NAME))",
       '.listen(8080, process.env.POD_IP)',
     ].join('');
-    await api().request('POST', DEPLOYMENTS, {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'echo' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'echo' } },
-        template: {
-          metadata: { labels: { app: 'echo' } },
-          spec: {
-            containers: [
-              {
-                name: 'echo',
-                image: 'node:20',
-                command: [process.execPath, '-e', server],
-                ports: [{ name: 'http', containerPort: 8080 }],
-                readinessProbe: { httpGet: { path: '/', port: 'http' } },
-                env: [
-                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                  { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-                ],
-              },
-            ],
-          },
-        },
-      },
-    });
+    await api().request(
+      'POST',
+      DEPLOYMENTS,
+      deploymentOf('echo', 2, {
+        image: 'node:20',
+        command: [process.execPath, '-e', server],
+        ports: [{ name: 'http', containerPort: 8080 }],
+        readinessProbe: { httpGet: { path: '/', port: 'http' } },
+        env: [
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        ],
+      }),
+    );
     await api().request('POST', SERVICES, {
       apiVersion: 'v1',
       kind: 'Service',
@@ -612,25 +623,15 @@ describe('local runner: Services on loopback', () => {
 describe('local runner: graceful pod deletion', () => {
   it('shows Terminating while the process handles SIGTERM, then removes the pod', async () => {
     const marker = `graceful-${process.pid}`;
-    await api().request('POST', PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'polite' },
-      spec: {
-        terminationGracePeriodSeconds: 20,
-        containers: [
-          {
-            name: 'main',
-            image: 'busybox:1.36',
-            command: [
-              '/bin/sh',
-              '-c',
-              `trap 'echo got TERM; sleep 1; echo bye; exit 0' TERM; while :; do sleep 0.1; done; : ${marker}`,
-            ],
-          },
-        ],
-      },
-    });
+    await api().request(
+      'POST',
+      PODS,
+      shellPod(
+        'polite',
+        `trap 'echo got TERM; sleep 1; echo bye; exit 0' TERM; while :; do sleep 0.1; done; : ${marker}`,
+        { terminationGracePeriodSeconds: 20 },
+      ),
+    );
     await eventually(
       async () =>
         ((await api().request('GET', `${PODS}/polite`)) as Pod).status?.phase === 'Running',
@@ -643,14 +644,7 @@ describe('local runner: graceful pod deletion', () => {
     expect(deleted.code).toBe(0);
     const listed = await harness.kubectl(['get', 'pod', 'polite']);
     expect(listed.stdout).toMatch(/polite\s+\S+\s+Terminating/);
-    await eventually(
-      async () => {
-        const list = (await api().request('GET', PODS)) as { items: Pod[] };
-        return !list.items.some((pod) => pod.metadata.name === 'polite');
-      },
-      15_000,
-      'the pod to go',
-    );
+    await podGone('polite');
     const took = Date.now() - deletedAt;
     expect(took).toBeGreaterThanOrEqual(1_000);
     expect(took).toBeLessThan(15_000);
@@ -659,21 +653,13 @@ describe('local runner: graceful pod deletion', () => {
 
   it('kills a process that ignores SIGTERM once the grace period is over', async () => {
     const marker = `stubborn-${process.pid}`;
-    await api().request('POST', PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'stubborn' },
-      spec: {
+    await api().request(
+      'POST',
+      PODS,
+      shellPod('stubborn', `trap '' TERM; while :; do sleep 0.1; done; : ${marker}`, {
         terminationGracePeriodSeconds: 2,
-        containers: [
-          {
-            name: 'main',
-            image: 'busybox:1.36',
-            command: ['/bin/sh', '-c', `trap '' TERM; while :; do sleep 0.1; done; : ${marker}`],
-          },
-        ],
-      },
-    });
+      }),
+    );
     await eventually(async () => (await processesWith(marker)).length > 0, 10_000, 'the process');
     const deletedAt = Date.now();
     await api().request('DELETE', `${PODS}/stubborn`);
@@ -681,14 +667,7 @@ describe('local runner: graceful pod deletion', () => {
     expect(during.metadata.deletionTimestamp).toBeDefined();
     await eventually(async () => (await processesWith(marker)).length === 0, 10_000, 'SIGKILL');
     expect(Date.now() - deletedAt).toBeGreaterThanOrEqual(1_900);
-    await eventually(
-      async () => {
-        const list = (await api().request('GET', PODS)) as { items: Pod[] };
-        return !list.items.some((pod) => pod.metadata.name === 'stubborn');
-      },
-      10_000,
-      'the pod to go',
-    );
+    await podGone('stubborn');
   });
 });
 
@@ -812,20 +791,11 @@ describe('local runner: restarted on the same state dir', () => {
     let first: LocalRunner | undefined = await startLocalRunner(options);
     let second: LocalRunner | undefined;
     try {
-      await restartApi.request('POST', PODS, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'survivor' },
-        spec: {
-          containers: [
-            {
-              name: 'main',
-              image: 'busybox:1.36',
-              command: ['/bin/sh', '-c', 'echo "up at $(date +%s%N)"; sleep 100'],
-            },
-          ],
-        },
-      });
+      await restartApi.request(
+        'POST',
+        PODS,
+        shellPod('survivor', 'echo "up at $(date +%s%N)"; sleep 100'),
+      );
       const running = async (restarts: number): Promise<Pod | undefined> => {
         const pod = (await restartApi.request('GET', `${PODS}/survivor`)) as Pod;
         const status = pod.status?.containerStatuses?.[0];
@@ -881,12 +851,12 @@ describe('local runner: no process outlives it', () => {
         }),
       );
       // Two pods, each a shell (with the marker) and its two sleeps.
-      await eventually(async () => (await processesWith(marker)).length >= 2, 15_000, 'the pods');
       const sleeps = async (): Promise<string[]> =>
         (await processesWith(`sleep ${seconds}`)).filter((line) =>
           line.trim().endsWith(` sleep ${seconds}`),
         );
-      expect(await sleeps()).toHaveLength(4);
+      await eventually(async () => (await sleeps()).length === 4, 15_000, 'both pods');
+      expect((await processesWith(marker)).length).toBeGreaterThanOrEqual(2);
       host.kill('SIGKILL');
       await new Promise((resolve) => host.once('exit', resolve));
       await eventually(
