@@ -19,7 +19,8 @@ export function isPods(type: Pick<ResourceType, 'group' | 'resource'>): boolean 
  * The grace period a DELETE of `pod` gets, as the pod strategy decides it: the request's
  * `gracePeriodSeconds`, else `spec.terminationGracePeriodSeconds` (30 when unset); 0 for a
  * pod bound to no node or already Succeeded or Failed (nothing runs to be stopped); a
- * negative value counts as 1.
+ * negative value counts as 1. From CheckGracefulDelete in kubernetes'
+ * pkg/registry/core/pod/strategy.go.
  */
 export function podGracePeriod(pod: JsonObject, requested: number | undefined): number {
   const phase = stringAt(pod, 'status', 'phase');

@@ -34,7 +34,10 @@ export function deletePodGracefully(
   return commit(cluster, target, current, next, { ...options, warnings: [] }, true).object;
 }
 
-/** POST pods/<name>/binding: binds an unbound pod to a node and marks it PodScheduled. */
+/**
+ * POST pods/<name>/binding: binds an unbound pod to a node and marks it PodScheduled, as
+ * assignPod in kubernetes' pkg/registry/core/pod/storage/storage.go does.
+ */
 export function bindPod(
   cluster: Cluster,
   target: { type: ResourceType; namespace: string; name: string },
