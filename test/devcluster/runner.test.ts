@@ -12,6 +12,7 @@ import type { InferenceService, ModelVersion } from '../../operator/src/api/inde
 import { desiredDeployment } from '../../operator/src/controllers/inference-service/workloads.js';
 import { startLocalRunner, type LocalRunner } from '../../operator/src/devcluster/index.js';
 import { eventually, REPO, startCluster, type TestCluster } from '../support/cluster.js';
+import { FERRY_IMAGE } from '../support/ferry.js';
 import { apiOf } from '../support/kubelet.js';
 
 const PREFIX = '127.0.201.';
@@ -57,7 +58,11 @@ interface Deployment {
   metadata: { name: string; uid: string; generation: number };
   spec: {
     replicas: number;
-    template: { spec: { containers: { args: string[]; image: string }[] } };
+    template: {
+      spec: {
+        containers: { args: string[]; image: string; terminationMessagePolicy?: string }[];
+      };
+    };
   };
   status?: {
     observedGeneration?: number;
@@ -73,7 +78,6 @@ let cluster: TestCluster;
 let runner: LocalRunner;
 let scratch: string;
 let claims: string;
-let logs: string;
 let modelVersion: ModelVersion;
 let service: InferenceService;
 const api = (): ReturnType<typeof apiOf> => apiOf(cluster.devcluster.url);
@@ -84,7 +88,6 @@ beforeAll(async () => {
   // The claim's directory must hold what the artifact URI names inside it: iris/v1/model.onnx.
   scratch = await mkdtemp(join(tmpdir(), 'ferry-runner-'));
   claims = join(scratch, 'claims');
-  logs = join(scratch, 'logs');
   await mkdir(claims);
   await symlink(join(REPO, 'examples', 'iris', 'models'), join(claims, 'iris'));
   modelVersion = parse(
@@ -97,10 +100,11 @@ beforeAll(async () => {
     .find((object) => object.kind === 'InferenceService') as InferenceService;
   runner = await startLocalRunner({
     server: cluster.devcluster.url,
-    ferryCommand: [process.execPath, join(REPO, 'dist', 'cli', 'main.js')],
+    ferry: FERRY_IMAGE,
+    stateDir: join(scratch, 'state'),
     claims: { 'ferry-models': claims },
-    logDir: logs,
     addressPrefix: PREFIX,
+    serviceAddressPrefix: '127.0.208.',
     log: (line) => lines.push(line),
   });
 });
@@ -334,12 +338,16 @@ describe('local runner: Deployments', () => {
       return true;
     });
     await converged('roll', 1);
-    expect(cluster.devcluster.openWatches).toBe(2);
+    // Pods, Deployments, Jobs and Services.
+    expect(cluster.devcluster.openWatches).toBe(4);
   });
 
   it('keeps a pod whose model fails its digest check unready, restarting, with the reason', async () => {
     const wrong = '0'.repeat(64);
-    const created = await create(deploymentFor('bad', 1, wrong));
+    const bad = deploymentFor('bad', 1, wrong) as Deployment;
+    const serve = bad.spec.template.spec.containers[0];
+    if (serve !== undefined) serve.terminationMessagePolicy = 'FallbackToLogsOnError';
+    const created = await create(bad);
     const status = await eventually(
       async () => {
         const [pod] = await podsOf(created);
@@ -364,9 +372,12 @@ describe('local runner: Deployments', () => {
       reason: 'MinimumReplicasUnavailable',
     });
     expect(lines.some((line) => line.includes('exited with code 1'))).toBe(true);
-    const log = await readFile(join(logs, `${NAMESPACE}_${status.pod.metadata.name}.log`), 'utf8');
-    // Two runs have ended by the second restart; each said why in the pod's log file.
-    expect(log.split('sha256 mismatch').length - 1).toBeGreaterThanOrEqual(2);
+    // The run before the current one said why in its log, which pods/log serves.
+    const previous = await fetch(
+      `${cluster.devcluster.url}${PODS}/${status.pod.metadata.name}/log?previous=true`,
+    );
+    expect(previous.status).toBe(200);
+    expect(await previous.text()).toContain('sha256 mismatch');
   });
 
   it('leaves pods it cannot run Pending, saying why', async () => {
@@ -374,15 +385,14 @@ describe('local runner: Deployments', () => {
     const container = other.spec.template.spec.containers[0];
     if (container !== undefined) container.image = 'nginx:1.27';
     const nginx = await create(other);
-    const unclaimed = deploymentFor('unclaimed', 1) as {
-      spec: { template: { spec: { volumes: { persistentVolumeClaim: { claimName: string } }[] } } };
+    const configured = deploymentFor('configured', 1) as {
+      spec: { template: { spec: { volumes: object[] } } };
     };
-    const volume = unclaimed.spec.template.spec.volumes[0];
-    if (volume !== undefined) volume.persistentVolumeClaim.claimName = 'elsewhere';
-    const missing = await create(unclaimed);
-    for (const [deployment, reason, message] of [
-      [nginx, 'ErrImageNeverPull', 'only runs the Ferry image'],
-      [missing, 'ClaimNotMounted', '"elsewhere"'],
+    configured.spec.template.spec.volumes[0] = { name: 'model', configMap: { name: 'model' } };
+    const unmountable = await create(configured);
+    for (const [deployment, message] of [
+      [nginx, 'cannot know the entrypoint of "nginx:1.27"'],
+      [unmountable, 'volume "model" is neither a persistentVolumeClaim nor an emptyDir'],
     ] as const) {
       const pod = await eventually(async () => {
         const [found] = await podsOf(deployment);
@@ -390,7 +400,9 @@ describe('local runner: Deployments', () => {
       });
       expect(pod.status?.phase).toBe('Pending');
       expect(isReady(pod)).toBe(false);
-      expect(pod.status?.containerStatuses?.[0]?.state.waiting).toMatchObject({ reason });
+      expect(pod.status?.containerStatuses?.[0]?.state.waiting).toMatchObject({
+        reason: 'CreateContainerConfigError',
+      });
       expect(pod.status?.containerStatuses?.[0]?.state.waiting?.message).toContain(message);
     }
   });

@@ -18,6 +18,7 @@ import { startLocalRunner, type LocalRunner } from '../../operator/src/devcluste
 import { eventually, REPO, type TestCluster } from '../support/cluster.js';
 import {
   createFerry,
+  FERRY_IMAGE,
   ferryWhen,
   findCondition as condition,
   getFerry,
@@ -137,9 +138,11 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
 
     runner = await startLocalRunner({
       server: cluster.devcluster.url,
-      ferryCommand: [process.execPath, join(REPO, 'dist', 'cli', 'main.js')],
+      ferry: FERRY_IMAGE,
+      stateDir: join(models, 'runner'),
       claims: { 'ferry-models': models },
       addressPrefix: '127.0.202.',
+      serviceAddressPrefix: '127.0.207.',
     });
     operator = await startOperator(kubeconfig, ['--claim', `ferry-models=${models}`]);
 
@@ -187,6 +190,34 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
       'iris-v1 Production',
     );
     traffic = startTraffic(cluster.devcluster.url, NS, 'iris', { model: 'iris' });
+  });
+
+  it("answers predictions from the host at its Service's loopback address", async () => {
+    // The local runner proxies the Service and writes where in its status.
+    const ingress = await eventually(
+      async () => {
+        const service = (await api.request('GET', `/api/v1/namespaces/${NS}/services/iris`)) as {
+          status?: { loadBalancer?: { ingress?: { ip: string; ports?: { port: number }[] }[] } };
+        };
+        return service.status?.loadBalancer?.ingress?.[0];
+      },
+      10_000,
+      'the Service address',
+    );
+    const response = await fetch(
+      `http://${ingress.ip}:${ingress.ports?.[0]?.port ?? 0}/v2/models/iris/infer`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [
+            { name: 'input', datatype: 'FP32', shape: [1, 4], data: [[5.1, 3.5, 1.4, 0.2]] },
+          ],
+        }),
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { model_name: string }).model_name).toBe('iris');
   });
 
   it('promotes a good canary after its analysis passes', async () => {

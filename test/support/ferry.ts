@@ -3,7 +3,11 @@
  * them: a cluster with the CRDs, the iris fixtures, and small readers over the API.
  */
 import { join } from 'node:path';
-import type { Condition, TrainingJob } from '../../operator/src/api/index.js';
+import {
+  FERRY_IMAGE_REPOSITORY,
+  type Condition,
+  type TrainingJob,
+} from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
 import {
   apiVersionOf,
@@ -19,6 +23,12 @@ export const NS = 'default';
 export const IRIS_DATA = join(REPO, 'examples', 'iris', 'data');
 /** sha256 of the committed iris model, examples/iris/models/v1/model.onnx. */
 export const IRIS_V1_SHA = '9d824ae4eb7a6bfd61e8a857f9442f027d13ee9992b58182793b51b30e229f2e';
+
+/** How the local runner plays Ferry's image: the `ferry` CLI built in dist/. */
+export const FERRY_IMAGE = {
+  image: FERRY_IMAGE_REPOSITORY,
+  command: [process.execPath, join(REPO, 'dist', 'cli', 'main.js')],
+};
 
 /** An object as the API server holds it. */
 export type Stored<T> = T & { metadata: object };

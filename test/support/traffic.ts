@@ -1,6 +1,7 @@
 /**
  * Live traffic to a Service, routed as kube-proxy does: each request goes to one of the
- * Ready pods the Service's selector picks at that moment, read through the API server.
+ * Ready pods the Service's selector picks at that moment (not those being deleted: an
+ * EndpointSlice lists them as terminating, not ready), read through the API server.
  * Requests carry real iris rows; answers are tallied by the model version that gave them.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { SERVE_PORT } from '../../operator/src/controllers/inference-service/wor
 import { REPO } from './cluster.js';
 
 interface PodJson {
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
   status?: { podIP?: string; conditions?: { type: string; status: string }[] };
 }
 
@@ -64,6 +65,7 @@ export function startTraffic(
     ).json()) as { items: PodJson[] };
     return items.filter(
       (pod) =>
+        pod.metadata.deletionTimestamp === undefined &&
         pod.status?.podIP !== undefined &&
         pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
     );

@@ -5,4 +5,7 @@ export {
   type LocalRunner,
   type LocalRunnerOptions,
   type LocalPod,
+  type LocalService,
+  type FerryImage,
+  type FakeGpus,
 } from './runner/runner.js';

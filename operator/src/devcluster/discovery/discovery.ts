@@ -4,6 +4,7 @@
  * for it, with that media type in Content-Type so clients know what they got).
  */
 import type { JsonObject } from '../core/json.js';
+import { isPods, POD_SUBRESOURCES } from '../handlers/pod-rules.js';
 import type { Registry } from '../registry/registry.js';
 import { apiVersionOf, type ResourceType } from '../registry/types.js';
 
@@ -78,6 +79,14 @@ export function aggregated(registry: Registry, core: boolean, mediaType: string)
             verbs: ['get', 'patch', 'update'],
           });
         }
+        if (isPods(type)) {
+          for (const [subresource, kind, verbs] of POD_SUBRESOURCES)
+            subresources.push({
+              subresource,
+              responseKind: { group: '', version: 'v1', kind },
+              verbs: [...verbs],
+            });
+        }
         if (subresources.length > 0) resource['subresources'] = subresources;
         return resource;
       }),
@@ -143,6 +152,16 @@ export function apiResourceList(
         kind: type.kind,
         verbs: ['get', 'patch', 'update'],
       });
+    }
+    if (isPods(type)) {
+      for (const [subresource, kind, verbs] of POD_SUBRESOURCES)
+        resources.push({
+          name: `${type.resource}/${subresource}`,
+          singularName: '',
+          namespaced: true,
+          kind,
+          verbs: [...verbs],
+        });
     }
     if (type.scale !== undefined) {
       resources.push({

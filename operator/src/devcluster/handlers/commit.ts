@@ -13,6 +13,7 @@ import { strategyOf } from '../registry/strategies.js';
 import { apiVersionOf, storageKey, type ResourceType } from '../registry/types.js';
 import type { Cluster } from './cluster.js';
 import type { WriteOptions } from './options.js';
+import { isTerminatingPod } from './pod-rules.js';
 import { decorate, prepare } from './prepare.js';
 
 const IMMUTABLE_METADATA = [
@@ -151,7 +152,8 @@ export function commit(
     before !== undefined &&
     !isNamespace &&
     metadata['deletionTimestamp'] !== undefined &&
-    finalizersOf(next).length === 0
+    finalizersOf(next).length === 0 &&
+    !isTerminatingPod(type, next)
   ) {
     const gone = cluster.store.remove(storage, next);
     if (isCrd) cluster.syncCrd(next, true);

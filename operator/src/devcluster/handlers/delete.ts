@@ -11,12 +11,16 @@ import { storageKey, type ResourceType } from '../registry/types.js';
 import type { Cluster } from './cluster.js';
 import { commit, type Target } from './commit.js';
 import type { WriteOptions } from './options.js';
+import { isPods, podGracePeriod } from './pod-rules.js';
+import { deletePodGracefully } from './pods.js';
 import { getOne } from './read.js';
 
 export interface DeleteOptions {
   dryRun: boolean;
   propagationPolicy: 'Background' | 'Foreground' | 'Orphan';
   preconditions: { uid?: string; resourceVersion?: string };
+  /** Pods only: how long their processes get to stop (see pods.ts). */
+  gracePeriodSeconds?: number;
 }
 
 /** Reads DeleteOptions from a request body (may be empty) and query parameters. */
@@ -33,11 +37,16 @@ export function deleteOptions(body: Json | undefined, query: URLSearchParams): D
   const resourceVersion = stringAt(source, 'preconditions', 'resourceVersion');
   if (uid !== undefined) preconditions.uid = uid;
   if (resourceVersion !== undefined) preconditions.resourceVersion = resourceVersion;
+  const grace = source['gracePeriodSeconds'] ?? query.get('gracePeriodSeconds');
+  const gracePeriodSeconds = grace === null ? undefined : Number(grace);
   return {
     dryRun:
       (Array.isArray(dryRun) && dryRun.includes('All')) || query.getAll('dryRun').includes('All'),
     propagationPolicy: policy,
     preconditions,
+    ...(gracePeriodSeconds === undefined || !Number.isSafeInteger(gracePeriodSeconds)
+      ? {}
+      : { gracePeriodSeconds }),
   };
 }
 
@@ -66,6 +75,10 @@ export function remove(cluster: Cluster, target: Target, options: DeleteOptions)
       target.name,
       `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${stringAt(current, 'metadata', 'resourceVersion') ?? ''}`,
     );
+  }
+  if (isPods(target.type)) {
+    const grace = podGracePeriod(current, options.gracePeriodSeconds);
+    if (grace > 0) return deletePodGracefully(cluster, target, current, grace, options.dryRun);
   }
   const isNamespace = target.type.group === '' && target.type.resource === 'namespaces';
   const ownUid = stringAt(current, 'metadata', 'uid') ?? '';

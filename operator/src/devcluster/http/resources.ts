@@ -10,6 +10,8 @@ import { parseFieldValidation, type WriteOptions } from '../handlers/options.js'
 import { getOne, list, render, renderingOf, selectionOf, selects } from '../handlers/read.js';
 import { watch, type WatchOptions, type WatchSet } from '../handlers/watch.js';
 import { patch, PATCH_TYPES } from '../handlers/patch.js';
+import { isPods } from '../handlers/pod-rules.js';
+import { bindPod, proxyPodLog } from '../handlers/pods.js';
 import { checkKind, create, update } from '../handlers/write.js';
 import { apiVersionOf, storageKey, type ResourceType, type ScalePaths } from '../registry/types.js';
 import { toScale, writeScale } from '../handlers/scale.js';
@@ -71,6 +73,18 @@ export async function handleResource(
   if (subresource === 'scale' && scale !== undefined) {
     await handleScale(cluster, { ...target, type: { ...type, scale } }, request, response, query);
     return;
+  }
+  if (isPods(type) && name !== undefined && target.namespace !== undefined) {
+    const pod = { type, namespace: target.namespace, name };
+    if (subresource === 'log') {
+      await proxyPodLog(cluster, pod, request, response, query);
+      return;
+    }
+    if (subresource === 'binding') {
+      if (request.method !== 'POST') throw notAllowed();
+      sendJson(response, 201, bindPod(cluster, pod, (await readBody(request)) ?? null));
+      return;
+    }
   }
   if (subresource !== '' && !(subresource === 'status' && type.hasStatus)) throw notServed();
   if (type.review !== undefined && request.method !== 'POST') throw notAllowed();

@@ -9,6 +9,9 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 
 export const PODS = '/api/v1/pods';
 export const DEPLOYMENTS = '/apis/apps/v1/deployments';
+export const JOBS = '/apis/batch/v1/jobs';
+export const SERVICES = '/api/v1/services';
+export const NODES = '/api/v1/nodes';
 
 export function podPath(namespace: string, name: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
@@ -16,6 +19,14 @@ export function podPath(namespace: string, name: string): string {
 
 export function podsPath(namespace: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+}
+
+export function jobPath(namespace: string, name: string): string {
+  return `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs/${encodeURIComponent(name)}`;
+}
+
+export function servicePath(namespace: string, name: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`;
 }
 
 export function deploymentPath(namespace: string, name: string): string {
@@ -58,13 +69,21 @@ export class ApiClient {
     return this.request('PATCH', path, patch, 'application/merge-patch+json');
   }
 
-  /** Deletes only the object with `uid`, so a namesake created since is left alone. */
-  async delete(path: string, uid: string): Promise<JsonObject> {
+  /**
+   * Deletes only the object with `uid`, so a namesake created since is left alone;
+   * `gracePeriodSeconds` 0 is how kubelet removes a pod whose processes have ended.
+   */
+  async delete(path: string, uid: string, gracePeriodSeconds?: number): Promise<JsonObject> {
     return this.request('DELETE', path, {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
       preconditions: { uid },
+      ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }),
     });
+  }
+
+  async get(path: string): Promise<JsonObject> {
+    return this.request('GET', path);
   }
 
   private async request(

@@ -33,11 +33,11 @@ import {
   type ObjectIdentity,
 } from './json.js';
 import { timestamp } from '../core/time.js';
-import { NODE_NAME } from './kubelet.js';
-import { mergePatch } from './merge-patch.js';
 import { newPod, templateHash } from './pod-template.js';
 import type { Reflector } from './reflector.js';
+import { reconcileEach } from './reconcile-each.js';
 import { SerialTask } from './serial.js';
+import { writeStatus } from './status-writer.js';
 
 export class DeploymentController {
   /** The last pod creation error per Deployment uid, until a creation succeeds. */
@@ -59,22 +59,12 @@ export class DeploymentController {
   }
 
   private async pass(): Promise<void> {
-    let failed = 0;
-    const live = new Set<string>();
-    for (const deployment of this.deployments.items()) {
-      const identity = identityOf(deployment);
-      if (identity === undefined) continue;
-      live.add(identity.uid);
-      if (identity.deleting) continue;
-      try {
-        await this.reconcile(identity, deployment);
-      } catch (error) {
-        this.log(`deployment ${identity.key}: ${describeError(error)}`);
-        failed++;
-      }
-    }
-    for (const uid of this.failures.keys()) if (!live.has(uid)) this.failures.delete(uid);
-    if (failed > 0) throw new Error(`${failed} Deployment(s) failed this pass; retrying`);
+    // Failures of Deployments that are gone are forgotten even when this pass fails.
+    const present = new Set(this.deployments.items().map((object) => identityOf(object)?.uid));
+    for (const uid of this.failures.keys()) if (!present.has(uid)) this.failures.delete(uid);
+    await reconcileEach(this.deployments.items(), 'Deployment', this.log, (identity, object) =>
+      this.reconcile(identity, object),
+    );
   }
 
   private owned(uid: string): OwnedPod[] {
@@ -106,7 +96,7 @@ export class DeploymentController {
       try {
         const created = await this.api.create(
           podsPath(deployment.namespace),
-          newPod(deployment, template, hash, NODE_NAME),
+          newPod(deployment, template, hash),
         );
         this.pods.observe(created);
         this.failures.delete(deployment.uid);
@@ -129,15 +119,13 @@ export class DeploymentController {
       failure: this.failures.get(deployment.uid),
       now: timestamp(Date.now()),
     });
-    const patch = mergePatch(objectAt(current, 'status') ?? {}, status);
-    if (patch !== undefined) {
-      try {
-        const path = `${deploymentPath(deployment.namespace, deployment.name)}/status`;
-        this.deployments.observe(await this.api.mergePatch(path, { status: patch }));
-      } catch (error) {
-        if (!(error instanceof ApiError && error.code === 404)) throw error;
-      }
-    }
+    await writeStatus(
+      this.api,
+      this.deployments,
+      deploymentPath(deployment.namespace, deployment.name),
+      objectAt(current, 'status') ?? {},
+      status,
+    );
     // Reported in status; thrown so that the pass is retried.
     if (createFailure !== undefined) throw createFailure;
   }

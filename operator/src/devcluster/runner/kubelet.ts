@@ -1,27 +1,33 @@
 /**
- * Plays kubelet for the node `local`: runs the Pods bound to it whose controller is a
- * Deployment (Jobs' pods are not run yet), and writes their status back.
+ * Plays kubelet for the node `local`: runs every Pod bound to it, and writes their status
+ * back.
  *
  * Contract, level-triggered on the pod cache and on the processes' own changes:
- * - a pod on this node that is not being deleted has a PodWorker, with an address from
- *   the pool (the one its status shows, when free); a pod that finds the pool empty stays
- *   Pending (ContainerCreating) for good, and its Deployment replaces it once it is deleted;
- * - a pod that is gone or being deleted has its processes stopped (SIGTERM), and its
- *   address goes back to the pool once the processes have exited and the object is gone;
- * - the status of every running pod is merge-patched on `/status` when, and only when, it
- *   differs from what the API server holds.
+ * - a pod on this node that is not being deleted and has not ended (phase Succeeded or
+ *   Failed) has a PodWorker, with an address from the pool (the one its status shows,
+ *   when free); a pod that finds the pool empty stays Pending (ContainerCreating) for good;
+ * - a pod being deleted is terminated gracefully: its processes get SIGTERM, then SIGKILL
+ *   after `metadata.deletionGracePeriodSeconds` (else `spec.terminationGracePeriodSeconds`,
+ *   30 by default); meanwhile it shows as Terminating, and once they have exited its final
+ *   status is written and the object is deleted with grace period 0, as kubelet does;
+ * - a pod that is gone at once (deleted with grace period 0) has its processes stopped the
+ *   same way; addresses go back to the pool once a pod's processes have all ended;
+ * - the status of every pod with a worker is merge-patched on `/status` when, and only
+ *   when, it differs from what the API server holds.
  */
 import { timestamp } from '../core/time.js';
 import type { AddressPool } from './addresses.js';
 import { ApiError, describeError, podPath, type ApiClient } from './api.js';
-import { controllerOf, identityOf, objectAt, stringAt, type JsonObject } from './json.js';
-import { mergePatch } from './merge-patch.js';
+import { identityOf, numberAt, objectAt, stringAt, type JsonObject } from './json.js';
 import { PodWorker, type PodWorkerOptions } from './pod-worker.js';
 import type { Reflector } from './reflector.js';
 import { SerialTask } from './serial.js';
+import { writeStatus } from './status-writer.js';
 
 /** The node name of the runner's pods (`spec.nodeName`). */
 export const NODE_NAME = 'local';
+
+const DEFAULT_GRACE_SECONDS = 30;
 
 /** What `LocalRunner.pods()` reports of one pod. */
 export interface LocalPod {
@@ -34,18 +40,20 @@ export interface LocalPod {
   restarts: number;
 }
 
-/** Whether this runner runs `pod`: bound to node `local`, controlled by a Deployment. */
+/** Whether this runner runs `pod`: it is bound to node `local`. */
 export function runsHere(pod: JsonObject): boolean {
-  const controller = controllerOf(pod);
-  return (
-    stringAt(pod, 'spec', 'nodeName') === NODE_NAME &&
-    controller?.apiVersion === 'apps/v1' &&
-    controller.kind === 'Deployment'
-  );
+  return stringAt(pod, 'spec', 'nodeName') === NODE_NAME;
+}
+
+/** Whether the pod has ended: phase Succeeded or Failed. */
+export function hasEnded(pod: JsonObject): boolean {
+  const phase = stringAt(pod, 'status', 'phase');
+  return phase === 'Succeeded' || phase === 'Failed';
 }
 
 export class Kubelet {
   private readonly workers = new Map<string, PodWorker>();
+  /** Workers whose processes are being stopped, by pod uid. */
   private readonly stopping = new Map<string, Promise<void>>();
   readonly sync: SerialTask;
 
@@ -73,32 +81,39 @@ export class Kubelet {
     }));
   }
 
-  /** Stops passes, then every process; resolves once all have exited. */
+  /** The worker of the pod with `uid`, while it has one. */
+  worker(uid: string): PodWorker | undefined {
+    return this.workers.get(uid);
+  }
+
+  /** Stops passes, then every process (SIGTERM, SIGKILL after 5 s); resolves once all have exited. */
   async stop(): Promise<void> {
     await this.sync.stop();
-    for (const [uid, worker] of this.workers) this.stopWorker(uid, worker);
-    this.workers.clear();
+    for (const [uid, worker] of this.workers)
+      if (!this.stopping.has(uid)) this.stopWorker(uid, worker, 5);
     await Promise.all(this.stopping.values());
+    this.workers.clear();
   }
 
   private async pass(): Promise<void> {
     const present = new Set<string>();
-    const wanted = new Map<string, JsonObject>();
     for (const pod of this.pods.items()) {
       const identity = identityOf(pod);
-      if (identity === undefined) continue;
+      if (identity === undefined || !runsHere(pod)) continue;
       present.add(identity.uid);
-      if (!identity.deleting && runsHere(pod)) wanted.set(identity.uid, pod);
+      const worker = this.workers.get(identity.uid);
+      if (identity.deleting) {
+        if (!this.stopping.has(identity.uid)) this.terminate(identity.uid, pod, worker);
+      } else if (worker === undefined && !hasEnded(pod)) this.startWorker(pod);
     }
     for (const [uid, worker] of this.workers) {
-      if (wanted.has(uid)) continue;
-      this.workers.delete(uid);
+      if (present.has(uid) || this.stopping.has(uid)) continue;
       this.options.log(`pod ${worker.pod.namespace}/${worker.pod.name}: deleted; stopping it`);
-      this.stopWorker(uid, worker);
+      this.stopWorker(uid, worker, DEFAULT_GRACE_SECONDS);
     }
-    for (const [uid, pod] of wanted) if (!this.workers.has(uid)) this.startWorker(pod);
     for (const holder of this.pool.holders()) {
-      if (!this.workers.has(holder) && !this.stopping.has(holder) && !present.has(holder))
+      const worker = this.workers.get(holder);
+      if (worker === undefined || (!this.stopping.has(holder) && worker.ended))
         this.pool.release(holder);
     }
     for (const worker of this.workers.values()) await this.writeStatus(worker);
@@ -111,26 +126,53 @@ export class Kubelet {
     this.options.log(
       `pod ${identity.key}: scheduled${ip === undefined ? ', no free address' : ` at ${ip}`}`,
     );
-    const worker = new PodWorker(
-      identity,
-      objectAt(pod, 'spec') ?? {},
-      ip,
-      `no free pod IP in ${this.pool.range}`,
-      {
-        ...this.options,
-        onChange: () => {
-          this.sync.trigger();
-        },
+    const worker = new PodWorker(identity, pod, ip, `no free pod IP in ${this.pool.range}`, {
+      ...this.options,
+      onChange: () => {
+        this.sync.trigger();
       },
-    );
+    });
     this.workers.set(identity.uid, worker);
     worker.start();
   }
 
-  private stopWorker(uid: string, worker: PodWorker): void {
+  /** Stops a deleted pod's processes within its grace period, then removes the object. */
+  private terminate(uid: string, pod: JsonObject, worker: PodWorker | undefined): void {
+    const identity = identityOf(pod);
+    if (identity === undefined) return;
+    const grace =
+      numberAt(pod, 'metadata', 'deletionGracePeriodSeconds') ??
+      numberAt(pod, 'spec', 'terminationGracePeriodSeconds') ??
+      DEFAULT_GRACE_SECONDS;
+    if (worker !== undefined)
+      this.options.log(`pod ${identity.key}: terminating (grace period ${grace} s)`);
+    const stopped = worker === undefined ? Promise.resolve() : worker.stop(grace);
     this.stopping.set(
       uid,
-      worker.stop().then(() => {
+      stopped
+        .then(async () => {
+          if (worker !== undefined) await this.writeStatus(worker);
+          this.pods.forget(
+            await this.api.delete(podPath(identity.namespace, identity.name), uid, 0),
+          );
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof ApiError && (error.code === 404 || error.code === 409)))
+            this.options.log(`pod ${identity.key}: ${describeError(error)}`);
+        })
+        .finally(() => {
+          this.workers.delete(uid);
+          this.stopping.delete(uid);
+          this.sync.trigger();
+        }),
+    );
+  }
+
+  private stopWorker(uid: string, worker: PodWorker, grace: number): void {
+    this.stopping.set(
+      uid,
+      worker.stop(grace).then(() => {
+        this.workers.delete(uid);
         this.stopping.delete(uid);
         this.sync.trigger();
       }),
@@ -141,19 +183,12 @@ export class Kubelet {
     const current = this.pods.get(worker.pod.key);
     if (current === undefined || identityOf(current)?.uid !== worker.pod.uid) return;
     const previous = objectAt(current, 'status');
-    const patch = mergePatch(previous ?? {}, worker.status(previous, timestamp(Date.now())));
-    if (patch === undefined) return;
-    try {
-      const updated = await this.api.mergePatch(
-        `${podPath(worker.pod.namespace, worker.pod.name)}/status`,
-        {
-          status: patch,
-        },
-      );
-      this.pods.observe(updated);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 404) return;
-      throw error;
-    }
+    await writeStatus(
+      this.api,
+      this.pods,
+      podPath(worker.pod.namespace, worker.pod.name),
+      previous ?? {},
+      worker.status(previous, timestamp(Date.now())),
+    );
   }
 }

@@ -2,33 +2,75 @@
  * What a container becomes on this machine: the local command that plays its image, or
  * the reason it cannot run. Pure.
  *
- * Only Ferry's own image runs locally: `ferryCommand + container.args` (the image's
- * entrypoint is `ferry`, so `command` is ignored and `args` are the subcommand). In the args,
- * the value of `--host` becomes the pod IP, and an arg that starts with a volumeMount's
- * `mountPath` is rewritten into the local directory of that volume's claim (plus the
- * mount's `subPath`). The environment holds the container's `env` entries that have a
- * `value`; `valueFrom` is not resolved.
+ * Images map to commands this way:
+ * - the Ferry image (`ferry.image`, any tag or digest) runs `ferry.command + args`: the
+ *   image's entrypoint is `ferry`, so `command` is ignored and `args` are the subcommand;
+ *   the value of `--host` becomes the pod IP;
+ * - any other image runs its `command + args` directly on the host, as given (`python3
+ *   train.py`); without a `command` it cannot run, since the image's entrypoint is unknown
+ *   here.
+ *
+ * Paths the container would see are rewritten into local ones where they are a whole
+ * command word, arg, env value or `workingDir` (or a `file://` URI of one): a path under
+ * a volumeMount's `mountPath` goes into the local directory of that volume's claim, or of
+ * the pod's emptyDir (plus the mount's `subPath`);
+ * other volume sources cannot be mounted and keep the container waiting. And the container's
+ * `terminationMessagePath` (default `/dev/termination-log`) becomes `terminationLog`.
+ * `$(VAR)` references in command, args and env values expand as Kubernetes expands them.
+ * Env entries take a `value` or a `valueFrom.fieldRef` (name, namespace, uid, labels and
+ * annotations, nodeName, serviceAccountName, podIP, hostIP); other `valueFrom` sources
+ * cannot be resolved here and keep the container waiting.
  */
 import { join } from 'node:path';
-import { FERRY_IMAGE_REPOSITORY } from '../../api/group.js';
-import { objectsAt, stringAt, type JsonObject } from './json.js';
+import { objectAt, objectsAt, stringAt, type JsonObject } from './json.js';
+
+export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+const FILE_URI = 'file://';
+
+/** Which image plays the `ferry` CLI, and the argv prefix that runs that CLI here. */
+export interface FerryImage {
+  /** The image repository, without tag, e.g. `ghcr.io/ferry-ml/ferry`. */
+  image: string;
+  /** e.g. `[process.execPath, 'dist/cli/main.js']`. */
+  command: readonly string[];
+}
 
 export interface LaunchOptions {
-  ferryCommand: readonly string[];
-  /** PersistentVolumeClaim name → local directory. */
-  claims: Readonly<Record<string, string>>;
+  ferry: FerryImage;
+  /** The local directory of a PersistentVolumeClaim. */
+  claimDirectory: (claim: string) => string;
+  /** Where the pod's emptyDir volumes live: one directory each, by volume name. */
+  emptyDirs: string;
+  /** The pod as the API server holds it (for `fieldRef`), with its IP. */
+  pod: JsonObject;
   podIP: string;
+  hostIP: string;
+  /** The local file that plays the container's terminationMessagePath. */
+  terminationLog: string;
 }
 
 export type Launch =
-  | { kind: 'run'; argv: string[]; env: Record<string, string> }
+  | {
+      kind: 'run';
+      argv: string[];
+      env: Record<string, string>;
+      /** The local working directory, when the container sets one. */
+      workingDir: string | undefined;
+      /** The local directories of its mounts, to create before it starts. */
+      directories: string[];
+    }
   | { kind: 'waiting'; reason: string; message: string };
 
 /** The image without its `:tag` and `@digest`. */
-function imageRepository(image: string): string {
+export function imageRepository(image: string): string {
   const name = image.split('@')[0] ?? image;
   const colon = name.lastIndexOf(':');
   return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+}
+
+interface Mount {
+  mountPath: string;
+  directory: string;
 }
 
 export function launchOf(
@@ -36,64 +78,141 @@ export function launchOf(
   volumes: JsonObject[],
   options: LaunchOptions,
 ): Launch {
+  const mounts = mountsOf(container, volumes, options);
+  if (!Array.isArray(mounts)) return mounts;
+  const messagePath =
+    stringAt(container, 'terminationMessagePath') ?? DEFAULT_TERMINATION_MESSAGE_PATH;
+  const localPath = (value: string): string => {
+    if (value === messagePath) return options.terminationLog;
+    const mount = mounts.find(
+      ({ mountPath }) => value === mountPath || value.startsWith(`${mountPath}/`),
+    );
+    return mount === undefined ? value : `${mount.directory}${value.slice(mount.mountPath.length)}`;
+  };
+  const local = (value: string): string =>
+    value.startsWith(FILE_URI)
+      ? `${FILE_URI}${localPath(value.slice(FILE_URI.length))}`
+      : localPath(value);
+  const env = environmentOf(container, options);
+  if (typeof env === 'string') return configError(env);
+  for (const [name, value] of Object.entries(env)) env[name] = local(value);
+  const expand = (value: string): string => local(expandReferences(value, env));
+  const args = strings(container['args']).map(expand);
+  const workingDir = stringAt(container, 'workingDir');
+  const base = {
+    kind: 'run' as const,
+    env,
+    directories: mounts.map((mount) => mount.directory),
+    workingDir: workingDir === undefined || workingDir === '' ? undefined : local(workingDir),
+  };
   const image = stringAt(container, 'image') ?? '';
-  if (imageRepository(image) !== FERRY_IMAGE_REPOSITORY) {
-    return {
-      kind: 'waiting',
-      reason: 'ErrImageNeverPull',
-      message: `Container image "${image}" is not present with pull policy of Never: the local runner only runs the Ferry image (${FERRY_IMAGE_REPOSITORY})`,
-    };
+  if (imageRepository(image) === options.ferry.image) {
+    const withHost = args.map((arg, index) => {
+      if (args[index - 1] === '--host') return options.podIP;
+      return arg.startsWith('--host=') ? `--host=${options.podIP}` : arg;
+    });
+    return { ...base, argv: [...options.ferry.command, ...withHost] };
   }
-  const mounts: { mountPath: string; directory: string }[] = [];
+  const command = strings(container['command']).map(expand);
+  if (command.length === 0) {
+    return configError(
+      `container has no command: the local runner runs the command and args of an image other than ${options.ferry.image} on the host, and cannot know the entrypoint of "${image}"`,
+    );
+  }
+  return { ...base, argv: [...command, ...args] };
+}
+
+function strings(value: unknown): string[] {
+  return (Array.isArray(value) ? value : []).filter(
+    (entry): entry is string => typeof entry === 'string',
+  );
+}
+
+/** The mounts, longest path first, or the reason one cannot be made. */
+function mountsOf(
+  container: JsonObject,
+  volumes: JsonObject[],
+  options: LaunchOptions,
+): Mount[] | Launch {
+  const mounts: Mount[] = [];
   for (const mount of objectsAt(container, 'volumeMounts')) {
     const name = stringAt(mount, 'name') ?? '';
     const mountPath = stringAt(mount, 'mountPath') ?? '';
     const volume = volumes.find((candidate) => stringAt(candidate, 'name') === name);
-    if (volume === undefined) {
+    if (volume === undefined)
       return configError(`volumeMount "${name}" names no volume of the pod`);
-    }
     const claim = stringAt(volume, 'persistentVolumeClaim', 'claimName');
-    if (claim === undefined) {
+    const emptyDir = objectAt(volume, 'emptyDir') !== undefined;
+    if (claim === undefined && !emptyDir) {
       return configError(
-        `volume "${name}" is not a persistentVolumeClaim: only claims mount on the local runner`,
+        `volume "${name}" is neither a persistentVolumeClaim nor an emptyDir: only those mount on the local runner`,
       );
     }
-    const directory = options.claims[claim];
-    if (directory === undefined) {
-      return {
-        kind: 'waiting',
-        reason: 'ClaimNotMounted',
-        message: `PersistentVolumeClaim "${claim}" has no local directory: map it to one in the local runner's claims`,
-      };
-    }
+    const root =
+      claim === undefined ? join(options.emptyDirs, name) : options.claimDirectory(claim);
     const normalized = mountPath.replace(/\/+$/, '');
     if (normalized !== '') {
       mounts.push({
         mountPath: normalized,
-        directory: join(directory, stringAt(mount, 'subPath') ?? ''),
+        directory: join(root, stringAt(mount, 'subPath') ?? ''),
       });
     }
   }
-  mounts.sort((a, b) => b.mountPath.length - a.mountPath.length);
-  const listed = container['args'];
-  const args = (Array.isArray(listed) ? listed : []).filter(
-    (arg): arg is string => typeof arg === 'string',
-  );
-  const rewritten = args.map((arg, index) => {
-    if (args[index - 1] === '--host') return options.podIP;
-    if (arg.startsWith('--host=')) return `--host=${options.podIP}`;
-    const mount = mounts.find(
-      ({ mountPath }) => arg === mountPath || arg.startsWith(`${mountPath}/`),
-    );
-    return mount === undefined ? arg : `${mount.directory}${arg.slice(mount.mountPath.length)}`;
-  });
+  return mounts.sort((a, b) => b.mountPath.length - a.mountPath.length);
+}
+
+/** The container's environment, or why an entry cannot be resolved. */
+function environmentOf(
+  container: JsonObject,
+  options: LaunchOptions,
+): Record<string, string> | string {
   const env: Record<string, string> = {};
   for (const entry of objectsAt(container, 'env')) {
     const name = stringAt(entry, 'name');
+    if (name === undefined) continue;
     const value = stringAt(entry, 'value');
-    if (name !== undefined && value !== undefined) env[name] = value;
+    const from = objectAt(entry, 'valueFrom');
+    if (from === undefined) {
+      env[name] = expandReferences(value ?? '', env);
+      continue;
+    }
+    const fieldPath = stringAt(from, 'fieldRef', 'fieldPath');
+    const resolved = fieldPath === undefined ? undefined : fieldValue(fieldPath, options);
+    if (resolved === undefined) {
+      return `env ${name}: the local runner resolves valueFrom.fieldRef of pod metadata, spec.nodeName, spec.serviceAccountName, status.podIP and status.hostIP only`;
+    }
+    env[name] = resolved;
   }
-  return { kind: 'run', argv: [...options.ferryCommand, ...rewritten], env };
+  return env;
+}
+
+function fieldValue(path: string, options: LaunchOptions): string | undefined {
+  const keyed = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
+  if (keyed !== null)
+    return stringAt(options.pod, 'metadata', keyed[1] ?? '', keyed[2] ?? '') ?? '';
+  switch (path) {
+    case 'metadata.name':
+    case 'metadata.namespace':
+    case 'metadata.uid':
+      return stringAt(options.pod, 'metadata', path.slice('metadata.'.length)) ?? '';
+    case 'spec.nodeName':
+    case 'spec.serviceAccountName':
+      return stringAt(options.pod, 'spec', path.slice('spec.'.length)) ?? '';
+    case 'status.podIP':
+      return options.podIP;
+    case 'status.hostIP':
+      return options.hostIP;
+    default:
+      return undefined;
+  }
+}
+
+/** `$(NAME)` replaced by the value of NAME when defined, `$$` by `$`, as Kubernetes expands. */
+export function expandReferences(value: string, env: Readonly<Record<string, string>>): string {
+  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name?: string) => {
+    if (match === '$$') return '$';
+    return name !== undefined && name in env ? (env[name] ?? '') : match;
+  });
 }
 
 function configError(message: string): Launch {

@@ -14,30 +14,33 @@ const OWNED_KEYS = [
   'containerStatuses',
 ];
 const OWNED_CONDITIONS = ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
-const HOST_IP = '127.0.0.1';
+export const HOST_IP = '127.0.0.1';
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
 export interface PodStatusInput {
   /** The status the API server holds now. */
   previous: JsonObject | undefined;
   /** One `containerStatuses` entry per container, in spec order. */
   containerStatuses: JsonObject[];
-  /** Whether every container has a process (else the pod is Pending). */
-  running: boolean;
+  phase: PodPhase;
   podIP: string | undefined;
   now: string;
 }
 
 /**
- * The whole status to hold: phase Running once every container has a process, Pending
- * before; Ready and ContainersReady True when every container is ready; PodScheduled and
- * Initialized True (the pod is bound to this node and init containers are not run).
+ * The whole status to hold: `phase` as given; Ready and ContainersReady True when every
+ * container is ready (False with reason PodCompleted once the pod has ended); PodScheduled
+ * and Initialized True (the pod is bound to this node and init containers are not run).
  */
 export function podStatus(input: PodStatusInput): JsonObject {
   const unready = input.containerStatuses
     .filter((status) => status['ready'] !== true)
     .map((status) => stringAt(status, 'name') ?? '');
-  const ready: Condition =
-    unready.length === 0
+  const ended = input.phase === 'Succeeded' || input.phase === 'Failed';
+  const ready: Condition = ended
+    ? { type: 'Ready', status: 'False', reason: 'PodCompleted' }
+    : unready.length === 0
       ? { type: 'Ready', status: 'True' }
       : {
           type: 'Ready',
@@ -47,7 +50,7 @@ export function podStatus(input: PodStatusInput): JsonObject {
         };
   const conditions = conditionsOf(
     [
-      { type: 'Initialized', status: 'True' },
+      { type: 'Initialized', status: 'True', ...(ended ? { reason: 'PodCompleted' } : {}) },
       ready,
       { ...ready, type: 'ContainersReady' },
       { type: 'PodScheduled', status: 'True' },
@@ -56,7 +59,7 @@ export function podStatus(input: PodStatusInput): JsonObject {
     input.now,
   );
   const owned: JsonObject = {
-    phase: input.running ? 'Running' : 'Pending',
+    phase: input.phase,
     conditions,
     hostIP: HOST_IP,
     hostIPs: [{ ip: HOST_IP }],

@@ -1,7 +1,7 @@
 /**
- * The Pods a Deployment owns, as the ReplicaSet controller would make them (devcluster
- * has no ReplicaSet kind, so they belong to the Deployment directly). Pure but for the
- * random name suffix.
+ * Pods made from a controller's pod template, as the ReplicaSet and Job controllers make
+ * them (devcluster has no ReplicaSet kind, so a Deployment's pods belong to it directly).
+ * Pure but for the random name suffix.
  */
 import { randomInt } from 'node:crypto';
 import {
@@ -17,6 +17,13 @@ export const POD_TEMPLATE_HASH = 'pod-template-hash';
 
 /** The alphabet of Kubernetes' generated names (no vowels, no look-alikes). */
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** Five random characters, as `generateName` appends them. */
+export function randomSuffix(): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += ALPHABET[randomInt(ALPHABET.length)] ?? '';
+  return suffix;
+}
 
 /**
  * The template's hash as the Deployment controller labels pods with it: FNV-1a (32-bit)
@@ -42,40 +49,57 @@ function canonical(value: Json): string {
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(value[key] ?? null)}`).join(',')}}`;
 }
 
+export interface PodOwner {
+  apiVersion: string;
+  kind: string;
+  object: ObjectIdentity;
+}
+
 /**
- * A new Pod of `deployment`'s template: named `<deployment>-<hash>-<5 random>`, labelled
- * with the template's labels and `pod-template-hash`, controlled by the Deployment, and
- * bound to `nodeName`.
+ * A new Pod of `template`, named `name`, in its owner's namespace: the template's labels
+ * and annotations plus `labels` and `annotations`, controlled by the owner, and left for
+ * the scheduler to bind.
  */
-export function newPod(
-  deployment: ObjectIdentity,
+export function podFromTemplate(
   template: JsonObject,
-  hash: string,
-  nodeName: string,
+  name: string,
+  owner: PodOwner,
+  extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
 ): JsonObject {
   const metadata = objectAt(template, 'metadata');
-  const annotations = stringsAt(metadata, 'annotations');
-  let suffix = '';
-  for (let i = 0; i < 5; i++) suffix += ALPHABET[randomInt(ALPHABET.length)] ?? '';
+  const annotations = { ...stringsAt(metadata, 'annotations'), ...extra.annotations };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: `${deployment.name}-${hash}-${suffix}`,
-      namespace: deployment.namespace,
-      labels: { ...stringsAt(metadata, 'labels'), [POD_TEMPLATE_HASH]: hash },
+      name,
+      namespace: owner.object.namespace,
+      labels: { ...stringsAt(metadata, 'labels'), ...extra.labels },
       ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
       ownerReferences: [
         {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          name: deployment.name,
-          uid: deployment.uid,
+          apiVersion: owner.apiVersion,
+          kind: owner.kind,
+          name: owner.object.name,
+          uid: owner.object.uid,
           controller: true,
           blockOwnerDeletion: true,
         },
       ],
     },
-    spec: { ...(objectAt(template, 'spec') ?? {}), nodeName },
+    spec: objectAt(template, 'spec') ?? {},
   };
+}
+
+/**
+ * A new Pod of `deployment`'s template: named `<deployment>-<hash>-<5 random>`, labelled
+ * with the template's labels and `pod-template-hash`.
+ */
+export function newPod(deployment: ObjectIdentity, template: JsonObject, hash: string): JsonObject {
+  return podFromTemplate(
+    template,
+    `${deployment.name}-${hash}-${randomSuffix()}`,
+    { apiVersion: 'apps/v1', kind: 'Deployment', object: deployment },
+    { labels: { [POD_TEMPLATE_HASH]: hash } },
+  );
 }

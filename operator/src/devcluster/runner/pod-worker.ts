@@ -3,77 +3,104 @@
  *
  * Contract: the pod's spec is read once, when the worker is made (a real pod's containers
  * cannot change either). Each container either runs (see ContainerProcess) or waits with
- * the reason it cannot (see `launchOf`); without an IP nothing runs. `status` gives the pod
- * status kubelet would write; `stop` ends every process and closes the pod's log file
- * (`<logDir>/<namespace>_<pod>.log`, both streams of every container, appended).
+ * the reason it cannot (see `launchOf`); without an IP nothing runs. A container's files
+ * live in `<pod directory>/<container>/` under the state dir (run logs, the file that plays
+ * its terminationMessagePath, and its working directory `work/` when it sets none);
+ * emptyDir volumes are `<pod directory>/volumes/<name>/`.
+ * `status` gives the pod status kubelet would write; `stop` ends every process, giving
+ * each the grace period.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { ContainerProcess } from './container-process.js';
-import { objectsAt, stringAt, type JsonObject, type ObjectIdentity } from './json.js';
-import { launchOf } from './launch.js';
-import { podStatus } from './pod-status.js';
+import { podDirectory } from './container-logs.js';
+import { ContainerProcess, RESTART_POLICIES, type RestartPolicy } from './container-process.js';
+import {
+  numberAt,
+  objectAt,
+  objectsAt,
+  stringAt,
+  type JsonObject,
+  type ObjectIdentity,
+} from './json.js';
+import { launchOf, type FerryImage } from './launch.js';
+import { HOST_IP, podStatus, type PodPhase } from './pod-status.js';
 import { readinessCheck } from './probe.js';
 
 export interface PodWorkerOptions {
-  ferryCommand: readonly string[];
-  claims: Readonly<Record<string, string>>;
-  logDir: string | undefined;
+  ferry: FerryImage;
+  /** The local directory of a PersistentVolumeClaim. */
+  claimDirectory: (claim: string) => string;
+  stateDir: string;
   log: (line: string) => void;
   /** Called whenever `status` may have changed. */
   onChange: () => void;
 }
 
 type Container =
-  { kind: 'process'; process: ContainerProcess } | { kind: 'waiting'; status: JsonObject };
+  | { kind: 'process'; name: string; process: ContainerProcess }
+  | { kind: 'waiting'; name: string; status: JsonObject };
 
 export class PodWorker {
   private readonly containers: Container[];
-  private readonly output: WriteStream | undefined;
+  /** The pod's directory under the state dir. */
+  readonly directory: string;
 
   constructor(
     readonly pod: ObjectIdentity,
-    spec: JsonObject,
+    object: JsonObject,
     /** undefined when no address was free: `noAddress` says why. */
     readonly ip: string | undefined,
     noAddress: string,
     options: PodWorkerOptions,
   ) {
     const where = `pod ${pod.namespace}/${pod.name}`;
-    if (options.logDir !== undefined && ip !== undefined) {
-      const output = createWriteStream(join(options.logDir, `${pod.namespace}_${pod.name}.log`), {
-        flags: 'a',
-      });
-      output.on('error', (error) => {
-        options.log(`${where}: log file: ${error.message}`);
-      });
-      this.output = output;
-    }
-    const volumes = objectsAt(spec, 'volumes');
-    this.containers = objectsAt(spec, 'containers').map((container): Container => {
+    this.directory = podDirectory(options.stateDir, pod);
+    const volumes = objectsAt(object, 'spec', 'volumes');
+    const policy = stringAt(object, 'spec', 'restartPolicy');
+    const restartPolicy: RestartPolicy =
+      RESTART_POLICIES.find((known) => known === policy) ?? 'Always';
+    this.containers = objectsAt(object, 'spec', 'containers').map((container): Container => {
       const name = stringAt(container, 'name') ?? '';
       const image = stringAt(container, 'image') ?? '';
+      const directory = join(this.directory, name);
+      const terminationLog = join(directory, 'termination-log');
       const launch =
         ip === undefined
           ? { kind: 'waiting' as const, reason: 'ContainerCreating', message: noAddress }
-          : launchOf(container, volumes, { ...options, podIP: ip });
+          : launchOf(container, volumes, {
+              ferry: options.ferry,
+              claimDirectory: options.claimDirectory,
+              emptyDirs: join(this.directory, 'volumes'),
+              pod: object,
+              podIP: ip,
+              hostIP: HOST_IP,
+              terminationLog,
+            });
       if (launch.kind === 'waiting') {
         options.log(`${where} container ${name}: ${launch.reason}: ${launch.message}`);
         return {
           kind: 'waiting',
+          name,
           status: waitingStatus(name, image, launch.reason, launch.message),
         };
       }
       return {
         kind: 'process',
+        name,
         process: new ContainerProcess({
           pod,
           name,
           image,
           argv: launch.argv,
           env: launch.env,
+          workingDir: launch.workingDir ?? join(directory, 'work'),
+          directories: launch.directories,
+          restartCount: nextRestartCount(object, name),
+          restartPolicy,
           readiness: readinessCheck(container, ip ?? ''),
-          output: this.output,
+          directory,
+          terminationLog,
+          fallbackToLogsOnError:
+            stringAt(container, 'terminationMessagePolicy') === 'FallbackToLogsOnError',
           log: options.log,
           onChange: options.onChange,
         }),
@@ -99,6 +126,34 @@ export class PodWorker {
     return restarts;
   }
 
+  /** Whether a process of the named container runs now (its current log may still grow). */
+  running(container: string): boolean {
+    const found = this.containers.find((candidate) => candidate.name === container);
+    return found?.kind === 'process' && found.process.running;
+  }
+
+  /**
+   * Pending while a container cannot run or has not started; Succeeded or Failed once
+   * every container has ended for good (Failed when any exited non-zero); else Running.
+   */
+  get phase(): PodPhase {
+    const exits: number[] = [];
+    for (const container of this.containers) {
+      if (container.kind === 'waiting') return 'Pending';
+      const exitCode = container.process.exitCode;
+      if (exitCode !== undefined) exits.push(exitCode);
+      else if (!container.process.running && container.process.restarts === 0) return 'Pending';
+    }
+    if (exits.length < this.containers.length) return 'Running';
+    return exits.every((code) => code === 0) ? 'Succeeded' : 'Failed';
+  }
+
+  /** Whether every container has ended for good. */
+  get ended(): boolean {
+    const phase = this.phase;
+    return phase === 'Succeeded' || phase === 'Failed';
+  }
+
   /** The pod status to hold, given the one the API server has now. */
   status(previous: JsonObject | undefined, now: string): JsonObject {
     return podStatus({
@@ -106,20 +161,35 @@ export class PodWorker {
       containerStatuses: this.containers.map((container) =>
         container.kind === 'process' ? container.process.status() : container.status,
       ),
-      running: this.containers.every((container) => container.kind === 'process'),
+      phase: this.phase,
       podIP: this.ip,
       now,
     });
   }
 
-  async stop(): Promise<void> {
+  async stop(graceSeconds: number): Promise<void> {
     await Promise.all(
       this.containers.map((container) =>
-        container.kind === 'process' ? container.process.stop() : Promise.resolve(),
+        container.kind === 'process' ? container.process.stop(graceSeconds) : Promise.resolve(),
       ),
     );
-    this.output?.end();
   }
+}
+
+/**
+ * The restartCount a container's next run has: one more than its status shows when it
+ * has run before (the runner was restarted while the pod ran), else what it shows.
+ */
+function nextRestartCount(pod: JsonObject, container: string): number {
+  const status = objectsAt(pod, 'status', 'containerStatuses').find(
+    (candidate) => stringAt(candidate, 'name') === container,
+  );
+  const count = numberAt(status, 'restartCount') ?? 0;
+  const ran =
+    objectAt(status, 'state', 'running') !== undefined ||
+    objectAt(status, 'state', 'terminated') !== undefined ||
+    objectAt(status, 'lastState', 'terminated') !== undefined;
+  return ran ? count + 1 : count;
 }
 
 function waitingStatus(name: string, image: string, reason: string, message: string): JsonObject {

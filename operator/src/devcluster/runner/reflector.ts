@@ -66,9 +66,15 @@ export class Reflector {
     if (this.upsert(object)) this.onChange();
   }
 
-  /** Records that the runner deleted `object` (the server's reply to the DELETE). */
+  /**
+   * Records the server's reply to a DELETE by the runner: an object that is only being
+   * deleted (it has a `deletionTimestamp`: finalizers, or a pod's grace period) is kept
+   * as it now is, anything else is gone.
+   */
   forget(object: JsonObject): void {
-    if (this.remove(object)) this.onChange();
+    const changed =
+      identityOf(object)?.deleting === true ? this.upsert(object) : this.remove(object);
+    if (changed) this.onChange();
   }
 
   private stopped(): boolean {
