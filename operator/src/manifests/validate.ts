@@ -21,12 +21,22 @@ export function isFerryApiVersion(apiVersion: string): boolean {
 
 /** Pure: the same files always give the same report, problems in file/position order. */
 export function validateManifests(files: readonly SourceFile[]): ValidationReport {
+  return readAndValidate(files).report;
+}
+
+/** The report of {@link validateManifests}, and every object read (Ferry's and others) in file order. */
+export function readAndValidate(files: readonly SourceFile[]): {
+  report: ValidationReport;
+  documents: ManifestDocument[];
+} {
   const problems: Problem[] = [];
   const ferryObjects: ManifestDocument[] = [];
+  const documents: ManifestDocument[] = [];
   let otherObjects = 0;
   for (const file of files) {
     const parsed = parseManifestFile(file);
     problems.push(...parsed.problems);
+    documents.push(...parsed.documents);
     for (const document of parsed.documents) {
       if (!isFerryApiVersion(document.apiVersion)) {
         otherObjects += 1;
@@ -38,12 +48,13 @@ export function validateManifests(files: readonly SourceFile[]): ValidationRepor
     }
   }
   problems.push(...checkAcrossObjects(ferryObjects));
-  return {
+  const report = {
     files: files.length,
     objects: ferryObjects.length,
     otherObjects,
     problems: problems.sort(compareProblems),
   };
+  return { report, documents };
 }
 
 export function countBySeverity(problems: readonly Problem[]): {

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SourceFile } from '../../manifests/parse.js';
+import { isManifestFileName, isSkippedDirectory } from '../../manifests/paths.js';
 import {
   formatGithub,
   formatJson,
@@ -58,8 +59,6 @@ function isReportFormat(value: string): value is ReportFormat {
   return (ReportFormats as readonly string[]).includes(value);
 }
 
-const MANIFEST_EXTENSION = /\.ya?ml$/i;
-
 /**
  * Reads the named files, and the *.yaml / *.yml files under the named directories
  * (skipping dot-directories and node_modules), in a stable order.
@@ -87,15 +86,14 @@ async function readSources(
         a.name.localeCompare(b.name),
       );
       for (const entry of entries) {
-        if (entry.isDirectory() && (entry.name.startsWith('.') || entry.name === 'node_modules'))
-          continue;
-        if (entry.isDirectory() || MANIFEST_EXTENSION.test(entry.name)) {
+        if (entry.isDirectory() && isSkippedDirectory(entry.name)) continue;
+        if (entry.isDirectory() || isManifestFileName(entry.name)) {
           await visit(join(absolute, entry.name), false);
         }
       }
       return;
     }
-    if (!named && !MANIFEST_EXTENSION.test(absolute)) return;
+    if (!named && !isManifestFileName(absolute)) return;
     try {
       files.push({ path: display(absolute), text: await readFile(absolute, 'utf8') });
     } catch (error) {
