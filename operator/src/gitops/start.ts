@@ -70,7 +70,7 @@ export function prepareGitOps(
   options: GitOpsOptions,
   dependencies: { registry: Registry; log: Logger },
 ): GitOps {
-  const log = dependencies.log.child({ component: 'gitops' });
+  const log = dependencies.log.child({ controller: 'gitops' });
   const path = normalizeTreePath(options.path);
   const reporters: SyncReporter[] = [new GitOpsMetrics(dependencies.registry)];
   let loop: SyncLoop | undefined;

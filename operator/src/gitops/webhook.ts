@@ -41,11 +41,20 @@ const GITHUB_MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
 
 class BodyTooLarge extends Error {}
 
-/** Answers 413 and then drops the connection, so the rest of the body is never read. */
+/** How long the rest of an oversized body is read (and discarded) before the connection is cut. */
+const DISCARD_MS = 10_000;
+
+/**
+ * Answers 413 and closes the connection. The rest of the body is read and discarded
+ * meanwhile, for at most `DISCARD_MS`: a client still sending when the connection is
+ * reset would never see the answer.
+ */
 function tooLarge(request: IncomingMessage, response: ServerResponse, limit: number): void {
   response.setHeader('connection', 'close');
-  response.on('finish', () => request.destroy());
   answer(response, 413, `the body exceeds ${limit} bytes`);
+  request.removeAllListeners('data');
+  request.resume();
+  setTimeout(() => request.destroy(), DISCARD_MS).unref();
 }
 
 function answer(response: ServerResponse, status: number, message: string): void {
@@ -62,8 +71,6 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        request.removeAllListeners('data');
-        request.pause();
         reject(new BodyTooLarge());
         return;
       }
