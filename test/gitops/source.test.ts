@@ -2,12 +2,17 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManifestReader } from '../../operator/src/gitops/manifest-files.js';
+import { ManifestReader, type ReadManifest } from '../../operator/src/gitops/manifest-files.js';
 import { openGitSource } from '../../operator/src/gitops/start.js';
 import { createRepo, git, startGitDaemon, type GitDaemon } from '../support/git.js';
 
 const CONFIG_MAP = (name: string, value: string): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+
+/** `data.value` of each ConfigMap a file holds. */
+function valuesOf(file: ReadManifest): unknown[] {
+  return file.checked.documents.map((document) => (document.value.data as { value: string }).value);
+}
 
 describe('a local repository, read in place', () => {
   it('reads the tracked branch as committed, never the working tree, the index or HEAD', async () => {
@@ -28,7 +33,9 @@ describe('a local repository, read in place', () => {
     );
     expect(await source.head()).toBe(first);
     const files = await new ManifestReader(source).read(first, '');
-    expect(files).toEqual([{ path: 'deploy/a.yaml', text: CONFIG_MAP('a', 'committed') }]);
+    expect(files.map((file) => [file.path, valuesOf(file)])).toEqual([
+      ['deploy/a.yaml', ['committed']],
+    ]);
 
     expect(await readFile(join(repo.directory, '.git', 'HEAD'), 'utf8')).toBe(headBefore);
     expect(await git(repo.directory, 'status', '--porcelain')).toBe(statusBefore);
@@ -106,7 +113,7 @@ describe('a remote over the git protocol, fetched into a bare cache', () => {
     await git(repo.directory, 'push', '--quiet', join(root, 'models.git'), 'main');
     expect(await source.head()).toBe(second);
     const files = await new ManifestReader(source).read(second, '');
-    expect(files.map((file) => file.text)).toEqual([CONFIG_MAP('a', '2'), CONFIG_MAP('b', '1')]);
+    expect(files.map(valuesOf)).toEqual([['2'], ['1']]);
   });
 
   it('names no credential when the remote cannot be reached', async () => {

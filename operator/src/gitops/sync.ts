@@ -10,11 +10,10 @@
  */
 
 import { formatText } from '../manifests/report.js';
-import { countBySeverity, readAndValidate } from '../manifests/validate.js';
+import { countBySeverity, validateCheckedFiles } from '../manifests/validate.js';
 import type { KubeClient } from '../runtime/client.js';
 import { errorMessage } from '../runtime/errors.js';
 import { applyObjects, listManaged, pruneObjects } from './cluster.js';
-import { desiredObject } from './desired.js';
 import type { ManifestReader } from './manifest-files.js';
 import { kindLine, parseKindLine, SyncReason, SyncResult, type SyncOutcome } from './outcome.js';
 import { planSync } from './plan.js';
@@ -50,7 +49,7 @@ export async function syncCommit(
       kinds: [...previousKinds],
     };
   }
-  const { report, documents } = readAndValidate(files);
+  const { report } = validateCheckedFiles(files.map((file) => file.checked));
   const problems = formatText(report)
     .split('\n')
     .filter((line) => line !== '');
@@ -67,7 +66,7 @@ export async function syncCommit(
     };
   }
 
-  const desired = documents.map(desiredObject);
+  const desired = files.flatMap((file) => file.desired);
   const kinds = [...new Set([...previousKinds, ...desired.map(kindLine)])].sort();
   const failed = (reason: SyncReason, message: string, lines: string[], counts: Counts) => ({
     revision,

@@ -21,37 +21,46 @@ export function isFerryApiVersion(apiVersion: string): boolean {
 
 /** Pure: the same files always give the same report, problems in file/position order. */
 export function validateManifests(files: readonly SourceFile[]): ValidationReport {
-  return readAndValidate(files).report;
+  return validateCheckedFiles(files.map(checkFile)).report;
 }
 
-/** The report of {@link validateManifests}, and every object read (Ferry's and others) in file order. */
-export function readAndValidate(files: readonly SourceFile[]): {
+/** One file parsed, and each of its Ferry objects checked against its schema. */
+export interface CheckedFile {
+  /** Every object of the file, Ferry's and others, in document order. */
+  documents: ManifestDocument[];
+  ferryObjects: ManifestDocument[];
+  /** Syntax and schema problems. */
+  problems: Problem[];
+}
+
+/** Pure: the checks of {@link validateManifests} that need only the file itself. */
+export function checkFile(file: SourceFile): CheckedFile {
+  const parsed = parseManifestFile(file);
+  const problems = [...parsed.problems];
+  const ferryObjects: ManifestDocument[] = [];
+  for (const document of parsed.documents) {
+    if (!isFerryApiVersion(document.apiVersion)) continue;
+    problems.push(...checkSchema(document));
+    ferryObjects.push(document);
+  }
+  return { documents: parsed.documents, ferryObjects, problems };
+}
+
+/**
+ * The report of {@link validateManifests} from files checked one by one (so a caller may
+ * keep the checks of files that did not change), and every object read, in file order.
+ */
+export function validateCheckedFiles(files: readonly CheckedFile[]): {
   report: ValidationReport;
   documents: ManifestDocument[];
 } {
-  const problems: Problem[] = [];
-  const ferryObjects: ManifestDocument[] = [];
-  const documents: ManifestDocument[] = [];
-  let otherObjects = 0;
-  for (const file of files) {
-    const parsed = parseManifestFile(file);
-    problems.push(...parsed.problems);
-    documents.push(...parsed.documents);
-    for (const document of parsed.documents) {
-      if (!isFerryApiVersion(document.apiVersion)) {
-        otherObjects += 1;
-        continue;
-      }
-      const schemaProblems = checkSchema(document);
-      problems.push(...schemaProblems);
-      ferryObjects.push(document);
-    }
-  }
-  problems.push(...checkAcrossObjects(ferryObjects));
+  const ferryObjects = files.flatMap((file) => file.ferryObjects);
+  const documents = files.flatMap((file) => file.documents);
+  const problems = [...files.flatMap((file) => file.problems), ...checkAcrossObjects(ferryObjects)];
   const report = {
     files: files.length,
     objects: ferryObjects.length,
-    otherObjects,
+    otherObjects: documents.length - ferryObjects.length,
     problems: problems.sort(compareProblems),
   };
   return { report, documents };
