@@ -21,13 +21,13 @@ export interface SyncLoopOptions extends SyncTarget {
   reader: ManifestReader;
   intervalMs: number;
   reporters: readonly SyncReporter[];
-  /** Kinds recorded by an earlier run. */
-  kinds: readonly string[];
+  /** The kinds an earlier run recorded (read once, before the first sync; retried until it succeeds). */
+  loadKinds: () => Promise<string[]>;
   log: Logger;
 }
 
 export class SyncLoop {
-  private kinds: string[];
+  private kinds: string[] | undefined;
   private lastRevision: string | undefined;
   private retry = true;
   private pending = false;
@@ -35,9 +35,7 @@ export class SyncLoop {
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(private readonly options: SyncLoopOptions) {
-    this.kinds = [...options.kinds];
-  }
+  constructor(private readonly options: SyncLoopOptions) {}
 
   start(): void {
     this.running ??= this.run();
@@ -78,6 +76,20 @@ export class SyncLoop {
   }
 
   private async tick(): Promise<void> {
+    // Every outcome carries the kinds and the report records them, so they are read first:
+    // reporting without them would make the report forget where managed objects live.
+    if (this.kinds === undefined) {
+      try {
+        this.kinds = await this.options.loadKinds();
+      } catch (error) {
+        this.options.log.warn(
+          { reason: SyncReason.listFailed, error: errorMessage(error) },
+          'cannot read the last sync report; retrying at the next poll',
+        );
+        return;
+      }
+    }
+    const kinds = this.kinds;
     const started = performance.now();
     const finish = async (outcome: Omit<SyncOutcome, 'durationSeconds'>): Promise<void> => {
       const complete = { ...outcome, durationSeconds: (performance.now() - started) / 1000 };
@@ -98,7 +110,7 @@ export class SyncLoop {
       applied: 0,
       unchanged: 0,
       pruned: 0,
-      kinds: this.kinds,
+      kinds,
     });
     let head: string | undefined;
     try {
@@ -121,7 +133,7 @@ export class SyncLoop {
       return;
     }
     if (head === this.lastRevision && !this.retry) return;
-    const outcome = await syncCommit(this.options, head, this.kinds);
+    const outcome = await syncCommit(this.options, head, kinds);
     this.lastRevision = head;
     this.retry = outcome.result === SyncResult.failed;
     await finish(outcome);

@@ -15,6 +15,8 @@ export const SyncReason = {
   invalidManifests: 'InvalidManifests',
   sourceFailed: 'SourceFailed',
   branchNotFound: 'BranchNotFound',
+  /** The objects to prune, or the last report, could not be listed. */
+  listFailed: 'ListFailed',
   applyFailed: 'ApplyFailed',
   pruneFailed: 'PruneFailed',
 } as const;

@@ -43,11 +43,8 @@ export interface GitOps {
   routes: Map<string, RequestListener>;
   /** Outcomes also go to `reporter` (e.g. commit statuses on a git host). */
   addReporter(reporter: SyncReporter): void;
-  /** Starts syncing while this replica leads; resolves to the function that stops it. */
-  startGitSync(cluster: {
-    client: KubeClient;
-    recorder: EventRecorder;
-  }): Promise<() => Promise<void>>;
+  /** Starts syncing (call it once this replica leads); returns the function that stops it. */
+  startGitSync(cluster: { client: KubeClient; recorder: EventRecorder }): () => Promise<void>;
 }
 
 /** The source for a `--git-dir` or `--git-url`, with a redactor that knows the URL's credentials. */
@@ -98,7 +95,7 @@ export function prepareGitOps(
     redactor: opened.redactor,
     routes,
     addReporter: (reporter) => reporters.push(reporter),
-    startGitSync: async ({ client, recorder }) => {
+    startGitSync: ({ client, recorder }) => {
       if (!options.sync) {
         log.info({ source: opened.source.description }, 'git sync is off: applying nothing');
         return () => Promise.resolve();
@@ -114,7 +111,6 @@ export function prepareGitOps(
         },
         log,
       );
-      const { kinds } = await report.load();
       const current = new SyncLoop({
         client,
         source: opened.source,
@@ -122,7 +118,7 @@ export function prepareGitOps(
         path,
         intervalMs: options.intervalMs,
         reporters: [report, ...reporters],
-        kinds,
+        loadKinds: async () => (await report.load()).kinds,
         log,
       });
       loop = current;

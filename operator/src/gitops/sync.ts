@@ -86,7 +86,7 @@ export async function syncCommit(
       target.client.defaultNamespace,
     );
   } catch (error) {
-    return failed(SyncReason.applyFailed, `cannot list objects: ${errorMessage(error)}`, [], NONE);
+    return failed(SyncReason.listFailed, `cannot list objects: ${errorMessage(error)}`, [], NONE);
   }
   const applyFailures = await applyObjects(target.client, plan.apply, revision);
   const applied = plan.apply.length - applyFailures.length;

@@ -185,7 +185,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     await current.start();
     synced = true;
     log.info({ identity }, 'controllers started');
-    const stopGitSync = await gitops?.startGitSync({ client, recorder });
+    const stopGitSync = gitops?.startGitSync({ client, recorder });
     // Lead until leadership is lost or the process is asked to stop.
     await new Promise<void>((resolve) => {
       if (lost.aborted || shutdown.signal.aborted) resolve();
