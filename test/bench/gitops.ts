@@ -17,8 +17,8 @@ import { promisify } from 'node:util';
 import { REPO } from '../support/cluster.js';
 import { startFerryCluster } from '../support/ferry.js';
 import { createRepo, type WorkRepo } from '../support/git.js';
-import { configMap, githubSignature, postWebhook, reportFor } from '../support/gitops.js';
-import { startOperator, type OperatorProcess } from '../support/operator-process.js';
+import { configMap, deliverPush, reportFor, startWebhookOperator } from '../support/gitops.js';
+import type { OperatorProcess } from '../support/operator-process.js';
 import type { TestCluster } from '../support/cluster.js';
 
 const exec = promisify(execFile);
@@ -68,18 +68,9 @@ async function setUp(files: Record<string, string>): Promise<Setup> {
   });
   const repo = await createRepo();
   const first = await repo.commit(files);
-  const secretFile = join(await mkdtemp(join(tmpdir(), 'ferry-bench-')), 'secret');
-  await writeFile(secretFile, SECRET);
-  const operator = await startOperator(kubeconfig, [
-    '--leader-elect=false',
+  const operator = await startWebhookOperator(kubeconfig, repo.directory, SECRET, [
     '--log-level',
     'warn',
-    '--git-dir',
-    repo.directory,
-    '--git-interval',
-    '1h',
-    '--webhook-secret-file',
-    secretFile,
   ]);
   await reportFor(cluster, 'default', first, 'Synced', 120_000);
   return { cluster, kubeconfig, repo, operator };
@@ -93,12 +84,11 @@ async function pushAndWait(
   applied: () => Promise<boolean>,
 ): Promise<number> {
   const commit = await setup.repo.commit(files);
-  const body = JSON.stringify({ ref: 'refs/heads/main', after: commit });
   const started = performance.now();
-  const response = await postWebhook(setup.operator.address, body, {
-    'x-github-event': 'push',
-    'x-github-delivery': `bench-${round}-${commit}`,
-    'x-hub-signature-256': githubSignature(SECRET, body),
+  const response = await deliverPush(setup.operator.address, SECRET, {
+    ref: 'refs/heads/main',
+    after: commit,
+    delivery: `bench-${round}-${commit}`,
   });
   if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
   await until(applied);
@@ -128,6 +118,31 @@ async function kubectlApply(
   return performance.now() - started;
 }
 
+/**
+ * `rounds` changes of ConfigMap `name`'s value, each timed twice until it shows: committed
+ * at `gitFile` and pushed, and written to `plainFile` and applied from `applyPath` by kubectl.
+ */
+async function timeChanges(
+  setup: Setup,
+  rounds: number,
+  change: { name: string; gitFile: string; plainFile: string; applyPath: string },
+): Promise<{ gitops: number[]; kubectl: number[] }> {
+  const gitops: number[] = [];
+  const kubectl: number[] = [];
+  for (let round = 1; round <= rounds; round += 1) {
+    const value = String(round);
+    const hasValue = (namespace: string) => async () =>
+      (await configMap(setup.cluster, namespace, change.name))?.data?.value === value;
+    const manifest = settings(change.name, value);
+    gitops.push(
+      await pushAndWait(setup, { [change.gitFile]: manifest }, round, hasValue('default')),
+    );
+    await writeFile(change.plainFile, manifest);
+    kubectl.push(await kubectlApply(setup.kubeconfig, [change.applyPath], hasValue(BASELINE_NS)));
+  }
+  return { gitops, kubectl };
+}
+
 async function syncSeconds(operator: OperatorProcess): Promise<number> {
   const text = await (await fetch(`http://${operator.address}/metrics`)).text();
   return Number(
@@ -147,28 +162,19 @@ async function webhookToApplied(): Promise<void> {
     if (file === 'settings.yaml') continue;
     await copyFile(join(iris, file), join(plain, file));
   }
-  const gitops: number[] = [];
-  const kubectl: number[] = [];
+  let timed;
   try {
-    for (let round = 1; round <= ROUNDS; round += 1) {
-      const value = String(round);
-      const hasValue = (namespace: string) => async () =>
-        (await configMap(setup.cluster, namespace, 'bench'))?.data?.value === value;
-      gitops.push(
-        await pushAndWait(
-          setup,
-          { 'settings.yaml': settings('bench', value) },
-          round,
-          hasValue('default'),
-        ),
-      );
-      await writeFile(join(plain, 'settings.yaml'), settings('bench', value));
-      kubectl.push(await kubectlApply(setup.kubeconfig, [plain], hasValue(BASELINE_NS)));
-    }
+    timed = await timeChanges(setup, ROUNDS, {
+      name: 'bench',
+      gitFile: 'settings.yaml',
+      plainFile: join(plain, 'settings.yaml'),
+      applyPath: plain,
+    });
   } finally {
     await setup.operator.stop();
     await setup.cluster.stop();
   }
+  const { gitops, kubectl } = timed;
   const p50 = quantile(gitops, 0.5);
   const p95 = quantile(gitops, 0.95);
   const b50 = quantile(kubectl, 0.5);
@@ -202,24 +208,13 @@ async function largeRepository(): Promise<void> {
       [plain],
       async () => (await configMap(setup.cluster, BASELINE_NS, lastName)) !== undefined,
     );
-    const change: number[] = [];
-    const baselineChange: number[] = [];
-    for (let round = 1; round <= 5; round += 1) {
-      const value = String(round);
-      const hasValue = (namespace: string) => async () =>
-        (await configMap(setup.cluster, namespace, 'object-001'))?.data?.value === value;
-      change.push(
-        await pushAndWait(
-          setup,
-          { 'manifests/object-001.yaml': settings('object-001', value) },
-          round,
-          hasValue('default'),
-        ),
-      );
-      const one = join(plain, 'object-001.yaml');
-      await writeFile(one, settings('object-001', value));
-      baselineChange.push(await kubectlApply(setup.kubeconfig, [one], hasValue(BASELINE_NS)));
-    }
+    const one = join(plain, 'object-001.yaml');
+    const { gitops: change, kubectl: baselineChange } = await timeChanges(setup, 5, {
+      name: 'object-001',
+      gitFile: 'manifests/object-001.yaml',
+      plainFile: one,
+      applyPath: one,
+    });
     console.log(
       `${MANIFESTS}-manifest repository, first sync: ${ms(firstSync)} in the operator (${ms(firstWall)} from starting the process); kubectl apply of the ${MANIFESTS} files: ${ms(baselineFirst)}; sync/kubectl ${(firstSync / baselineFirst).toFixed(2)}×`,
     );

@@ -2,22 +2,21 @@
  * `POST /hooks/github` on the real `ferry operator`: polling is an hour apart, so only a
  * verified push delivery can make the operator sync a new commit.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCluster } from '../support/cluster.js';
 import { NS, startFerryCluster } from '../support/ferry.js';
 import { createRepo, type WorkRepo } from '../support/git.js';
 import {
   configMap,
+  deliverPush,
   githubSignature,
   postWebhook,
   readReport,
   reportFor,
+  startWebhookOperator,
 } from '../support/gitops.js';
-import { startOperator, type OperatorProcess } from '../support/operator-process.js';
+import type { OperatorProcess } from '../support/operator-process.js';
 
 const SECRET = 'webhook-secret-5mQ9';
 
@@ -68,17 +67,7 @@ describe('the push webhook', () => {
     ({ cluster, kubeconfig } = await startFerryCluster());
     repo = await createRepo();
     const first = await repo.commit({ 'a.yaml': settings('1') });
-    const secretFile = join(await mkdtemp(join(tmpdir(), 'ferry-secret-')), 'secret');
-    await writeFile(secretFile, `${SECRET}\n`);
-    operator = await startOperator(kubeconfig, [
-      '--leader-elect=false',
-      '--git-dir',
-      repo.directory,
-      '--git-interval',
-      '1h',
-      '--webhook-secret-file',
-      secretFile,
-    ]);
+    operator = await startWebhookOperator(kubeconfig, repo.directory, SECRET);
     await reportFor(cluster, NS, first, 'Synced');
   });
   afterAll(async () => {
@@ -118,39 +107,32 @@ describe('the push webhook', () => {
 
   it('syncs at once on a signed push to the tracked branch, and ignores a replayed delivery', async () => {
     const next = await repo.commit({ 'a.yaml': settings('signed') });
-    const body = push('refs/heads/main', next);
-    const headers = {
-      'x-github-event': 'push',
-      'x-github-delivery': 'delivery-1',
-      'x-hub-signature-256': githubSignature(SECRET, body),
-    };
-    const accepted = await postWebhook(operator.address, body, headers);
+    const delivery = { ref: 'refs/heads/main', after: next, delivery: 'delivery-1' };
+    const accepted = await deliverPush(operator.address, SECRET, delivery);
     expect(accepted.status).toBe(202);
     await reportFor(cluster, NS, next, 'Synced', 5000);
     expect((await configMap(cluster, NS, 'a'))?.data?.value).toBe('signed');
 
     // The same delivery again, after a new commit: received, but not acted on.
     const later = await repo.commit({ 'a.yaml': settings('replayed') });
-    const replayed = await postWebhook(operator.address, body, headers);
+    const replayed = await deliverPush(operator.address, SECRET, delivery);
     expect(replayed.status).toBe(200);
     expect(await revisionAfterSettling()).toBe(next);
 
     // A push to another branch does not sync either.
-    const other = push('refs/heads/feature', later);
-    const elsewhere = await postWebhook(operator.address, other, {
-      'x-github-event': 'push',
-      'x-github-delivery': 'delivery-2',
-      'x-hub-signature-256': githubSignature(SECRET, other),
+    const elsewhere = await deliverPush(operator.address, SECRET, {
+      ref: 'refs/heads/feature',
+      after: later,
+      delivery: 'delivery-2',
     });
     expect(elsewhere.status).toBe(202);
     expect(await elsewhere.text()).toContain('not the tracked branch');
     expect(await revisionAfterSettling()).toBe(next);
 
-    const fresh = push('refs/heads/main', later);
-    const again = await postWebhook(operator.address, fresh, {
-      'x-github-event': 'push',
-      'x-github-delivery': 'delivery-3',
-      'x-hub-signature-256': githubSignature(SECRET, fresh),
+    const again = await deliverPush(operator.address, SECRET, {
+      ref: 'refs/heads/main',
+      after: later,
+      delivery: 'delivery-3',
     });
     expect(again.status).toBe(202);
     await reportFor(cluster, NS, later, 'Synced', 5000);

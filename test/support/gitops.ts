@@ -1,7 +1,11 @@
 /** Reading what the git sync shows users: its report ConfigMap, objects' labels, its metrics. */
 import { createHmac } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BuiltinResources } from '../../operator/src/runtime/resource.js';
 import { eventually, type TestCluster } from './cluster.js';
+import { startOperator, type OperatorProcess } from './operator-process.js';
 
 export interface ReportData {
   revision?: string;
@@ -85,4 +89,42 @@ export function postWebhook(
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
+}
+
+/** A signed `push` delivery of `ref` at `after`, as GitHub sends it. */
+export function deliverPush(
+  address: string,
+  secret: string,
+  push: { ref: string; after: string; delivery: string },
+): Promise<Response> {
+  const body = JSON.stringify({ ref: push.ref, after: push.after });
+  return postWebhook(address, body, {
+    'x-github-event': 'push',
+    'x-github-delivery': push.delivery,
+    'x-hub-signature-256': githubSignature(secret, body),
+  });
+}
+
+/**
+ * `ferry operator` syncing `repository` with polls an hour apart, so that after its first
+ * sync only a push delivery signed with `secret` makes it sync again.
+ */
+export async function startWebhookOperator(
+  kubeconfig: string,
+  repository: string,
+  secret: string,
+  args: readonly string[] = [],
+): Promise<OperatorProcess> {
+  const secretFile = join(await mkdtemp(join(tmpdir(), 'ferry-secret-')), 'secret');
+  await writeFile(secretFile, `${secret}\n`);
+  return startOperator(kubeconfig, [
+    '--leader-elect=false',
+    '--git-dir',
+    repository,
+    '--git-interval',
+    '1h',
+    '--webhook-secret-file',
+    secretFile,
+    ...args,
+  ]);
 }
