@@ -163,6 +163,15 @@ describe('ferry operator --git-dir', () => {
     });
     expect(invalid.regarding.name).toBe('ferry-gitops');
     expect(invalid.note).toContain('data.yaml:8:3');
+    const described = await run('kubectl', [
+      '--kubeconfig',
+      kubeconfig,
+      'describe',
+      'configmap',
+      'ferry-gitops',
+    ]);
+    expect(described.stdout).toMatch(/Warning\s+InvalidManifests/);
+    expect(described.stdout).toMatch(/Normal\s+Synced/);
   });
 
   it('ignores edits in the working tree, staged or not', async () => {
