@@ -9,6 +9,13 @@ import { createRepo, git, startGitDaemon, type GitDaemon } from '../support/git.
 const CONFIG_MAP = (name: string, value: string): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
 
+async function failure(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'opened',
+    (error: unknown) => String(error),
+  );
+}
+
 /** `data.value` of each ConfigMap a file holds. */
 function valuesOf(file: ReadManifest): unknown[] {
   return file.checked.documents.map((document) => (document.value.data as { value: string }).value);
@@ -69,6 +76,19 @@ describe('a local repository, read in place', () => {
       'deployment/d.yaml',
       'e.yaml',
     ]);
+  });
+
+  it('refuses a folder inside a work tree, naming the top, and opens a bare repository', async () => {
+    const repo = await createRepo();
+    const commit = await repo.commit({ 'deploy/a.yaml': CONFIG_MAP('a', '1') });
+    const inside = await failure(
+      openGitSource({ kind: 'directory', directory: join(repo.directory, 'deploy') }, 'main'),
+    );
+    expect(inside).toContain(`is inside the repository ${repo.directory}`);
+    const bare = join(await mkdtemp(join(tmpdir(), 'ferry-bare-')), 'models.git');
+    await git(repo.directory, 'clone', '--quiet', '--bare', repo.directory, bare);
+    const { source } = await openGitSource({ kind: 'directory', directory: bare }, 'main');
+    expect(await source.head()).toBe(commit);
   });
 
   it('answers undefined for a branch that does not exist', async () => {

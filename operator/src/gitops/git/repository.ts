@@ -4,6 +4,7 @@
  * `cat-file --batch`. Nothing here reads or writes a working tree, the index, or HEAD.
  */
 
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { GitError, runGit } from './command.js';
 
@@ -34,17 +35,37 @@ export class GitRepository {
     private readonly redact: (text: string) => string,
   ) {}
 
-  /** The repository at `directory` (a work tree's top or any folder in it, or a bare repository). */
+  /**
+   * The repository at `directory`: the top of a work tree, or a bare repository. A folder
+   * inside a work tree is refused, naming the top, so paths never silently mean the
+   * whole repository.
+   */
   static async open(
     directory: string,
     redact: (text: string) => string = (text) => text,
   ): Promise<GitRepository> {
-    const absolute = resolve(directory);
-    const { stdout } = await runGit(
-      ['-C', absolute, '-c', `safe.directory=${absolute}`, 'rev-parse', '--absolute-git-dir'],
-      { redact },
-    );
-    return new GitRepository(stdout.toString('utf8').trim(), redact);
+    const absolute = await realpath(resolve(directory));
+    const git = ['-C', absolute, '-c', `safe.directory=${absolute}`, 'rev-parse'];
+    const [gitDir = '', bare] = (
+      await runGit([...git, '--absolute-git-dir', '--is-bare-repository'], { redact })
+    ).stdout
+      .toString('utf8')
+      .trim()
+      .split('\n');
+    if (bare !== 'true') {
+      const top = (await runGit([...git, '--show-toplevel'], { redact })).stdout
+        .toString('utf8')
+        .trim();
+      if (top !== absolute) {
+        throw new GitError(
+          redact(
+            `${absolute} is inside the repository ${top}: name its top, and the folder as the path`,
+          ),
+          null,
+        );
+      }
+    }
+    return new GitRepository(gitDir, redact);
   }
 
   /** A bare repository whose git directory is known to be `gitDir`. */
