@@ -45,12 +45,11 @@ class BodyTooLarge extends Error {}
 const DISCARD_MS = 10_000;
 
 /**
- * Answers 413 and closes the connection. The rest of the body is read and discarded
- * meanwhile, for at most `DISCARD_MS`: a client still sending when the connection is
- * reset would never see the answer.
+ * Answers 413 at once. The rest of the body is read and discarded, for at most
+ * `DISCARD_MS` before the connection is cut: a client still sending when its connection
+ * is closed or reset would never see the answer.
  */
 function tooLarge(request: IncomingMessage, response: ServerResponse, limit: number): void {
-  response.setHeader('connection', 'close');
   answer(response, 413, `the body exceeds ${limit} bytes`);
   request.removeAllListeners('data');
   request.resume();
