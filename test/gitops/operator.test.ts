@@ -13,7 +13,11 @@ import { NS, startFerryCluster } from '../support/ferry.js';
 import { git, createRepo, startGitDaemon, type WorkRepo } from '../support/git.js';
 import { configMap, readReport, reportFor } from '../support/gitops.js';
 import type { Api } from '../support/kubelet.js';
-import { startOperator, type OperatorProcess } from '../support/operator-process.js';
+import {
+  FAST_LEASE_FLAGS,
+  startOperator,
+  type OperatorProcess,
+} from '../support/operator-process.js';
 
 const run = promisify(execFile);
 
@@ -210,6 +214,56 @@ describe('ferry operator --git-dir', () => {
     expect(await configMap(cluster, NS, 'a')).toBeUndefined();
     expect(await configMap(cluster, NS, 'b')).toBeUndefined();
     expect(await configMap(cluster, NS, 'ferry-gitops')).toBeDefined();
+  });
+
+  it('syncs only on the leader, and on the standby once it takes over', async () => {
+    const syncedBy = async (revision: string): Promise<string[]> => {
+      const events = (await api.request(
+        'GET',
+        `/apis/events.k8s.io/v1/namespaces/${NS}/events`,
+      )) as { items: { reason: string; note: string; reportingInstance: string }[] };
+      return events.items
+        .filter(
+          (event) => event.reason === 'Synced' && event.note.startsWith(revision.slice(0, 12)),
+        )
+        .map((event) => event.reportingInstance);
+    };
+    const first = await repo.commit({ 'settings.yaml': settings(['a', '1']) });
+    const leader = await operator(
+      '--git-dir',
+      repo.directory,
+      ...FAST_LEASE_FLAGS,
+      '--identity',
+      'leader',
+      '--leader-elect=true',
+    );
+    await reportFor(cluster, NS, first, 'Synced');
+    await operator(
+      '--git-dir',
+      repo.directory,
+      ...FAST_LEASE_FLAGS,
+      '--identity',
+      'standby',
+      '--leader-elect=true',
+    );
+    const second = await repo.commit({ 'settings.yaml': settings(['a', '2']) });
+    await reportFor(cluster, NS, second, 'Synced');
+    expect(
+      await eventually(async () => {
+        const by = await syncedBy(second);
+        return by.length > 0 ? by : undefined;
+      }),
+    ).toEqual(['leader']);
+    expect(await leader.stop()).toBe(0); // releases the Lease
+    const third = await repo.commit({ 'settings.yaml': settings(['a', '3']) });
+    await reportFor(cluster, NS, third, 'Synced');
+    expect(
+      await eventually(async () => {
+        const by = await syncedBy(third);
+        return by.length > 0 ? by : undefined;
+      }),
+    ).toEqual(['standby']);
+    expect(await syncedBy(first)).toEqual(['leader']);
   });
 
   it('with --git-sync=false applies nothing and leaves objects applied by someone else alone', async () => {
