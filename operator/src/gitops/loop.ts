@@ -57,7 +57,12 @@ export class SyncLoop {
   private async run(): Promise<void> {
     while (!this.stopped) {
       this.pending = false;
-      await this.tick();
+      try {
+        await this.tick();
+      } catch (error) {
+        // Every expected failure is an outcome; this keeps an unexpected one from ending the loop.
+        this.options.log.error({ error: errorMessage(error) }, 'sync attempt failed unexpectedly');
+      }
       if (!this.idle()) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.intervalMs);
