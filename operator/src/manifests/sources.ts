@@ -8,6 +8,7 @@ import type { Stats } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { SourceFile } from './parse.js';
 import type { Problem } from './problem.js';
+import { isManifestFileName, isSkippedDirectory } from './paths.js';
 
 export interface ManifestSources {
   readonly files: SourceFile[];
@@ -17,7 +18,6 @@ export interface ManifestSources {
   readonly unreadable: string[];
 }
 
-const MANIFEST_EXTENSION = /\.ya?ml$/i;
 const READ_CHUNK = 64 * 1024;
 
 /**
@@ -79,11 +79,11 @@ export async function readManifestSources(
         continue;
       }
       if (info.isDirectory()) {
-        if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+        if (isSkippedDirectory(entry.name)) continue;
         if (firstVisit(visited, info)) await walk(absolute);
         continue;
       }
-      if (!MANIFEST_EXTENSION.test(entry.name)) continue;
+      if (!isManifestFileName(entry.name)) continue;
       if (!info.isFile()) {
         fileProblem(absolute, 'warning', `${fileKind(info)}, not a regular file: skipped`);
         continue;

@@ -28,30 +28,58 @@ export function validateManifests(
   files: readonly SourceFile[],
   options: { readonly problems?: readonly Problem[]; readonly maxFileSize?: number } = {},
 ): ValidationReport {
-  // Lists of problems, flattened once at the end: spreading a long list into push()
-  // overflows the call stack.
-  const found: (readonly Problem[])[] = [options.problems ?? []];
+  const checked = files.map((file) => checkFile(file, options.maxFileSize));
+  return validateCheckedFiles(checked, options.problems).report;
+}
+
+/** One file parsed, and each of its Ferry objects checked against its schema. */
+export interface CheckedFile {
+  /** Every object of the file, Ferry's and others, in document order. */
+  documents: ManifestDocument[];
+  ferryObjects: ManifestDocument[];
+  /** Syntax and schema problems. */
+  problems: Problem[];
+}
+
+/** Pure: the checks of {@link validateManifests} that need only the file itself. */
+export function checkFile(file: SourceFile, maxFileSize?: number): CheckedFile {
+  const parsed = parseManifestFile(file, maxFileSize);
+  // Lists of problems, flattened once: spreading a long list into push() overflows the stack.
+  const found: (readonly Problem[])[] = [parsed.problems];
   const ferryObjects: ManifestDocument[] = [];
-  let otherObjects = 0;
-  for (const file of files) {
-    const parsed = parseManifestFile(file, options.maxFileSize);
-    found.push(parsed.problems);
-    for (const document of parsed.documents) {
-      if (!isFerryApiVersion(document.apiVersion)) {
-        otherObjects += 1;
-        continue;
-      }
-      found.push(checkSchema(document));
-      ferryObjects.push(document);
-    }
+  for (const document of parsed.documents) {
+    if (!isFerryApiVersion(document.apiVersion)) continue;
+    found.push(checkSchema(document));
+    ferryObjects.push(document);
   }
-  found.push(checkAcrossObjects(ferryObjects));
-  return {
+  return { documents: parsed.documents, ferryObjects, problems: found.flat() };
+}
+
+/**
+ * The report of {@link validateManifests} from files checked one by one (so a caller may
+ * keep the checks of files that did not change), and every object read, in file order.
+ */
+export function validateCheckedFiles(
+  files: readonly CheckedFile[],
+  earlier: readonly Problem[] = [],
+): {
+  report: ValidationReport;
+  documents: ManifestDocument[];
+} {
+  const ferryObjects = files.flatMap((file) => file.ferryObjects);
+  const documents = files.flatMap((file) => file.documents);
+  const problems = [
+    earlier,
+    ...files.map((file) => file.problems),
+    checkAcrossObjects(ferryObjects),
+  ].flat();
+  const report = {
     files: files.length,
     objects: ferryObjects.length,
-    otherObjects,
-    problems: found.flat().sort(compareProblems),
+    otherObjects: documents.length - ferryObjects.length,
+    problems: problems.sort(compareProblems),
   };
+  return { report, documents };
 }
 
 export function countBySeverity(problems: readonly Problem[]): {

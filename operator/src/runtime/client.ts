@@ -18,6 +18,7 @@ import {
   Watch,
   type KubeConfig,
   type KubernetesObject,
+  type V1APIResource,
 } from '@kubernetes/client-node';
 import { apiVersionOf, collectionPath, type Resource } from './resource.js';
 
@@ -189,6 +190,23 @@ interface ObjectHeader {
   metadata: { name: string; namespace?: string };
 }
 
+/** client-node's object API, with its discovery (cached per API version) made callable. */
+class DiscoveringObjectApi extends KubernetesObjectApi {
+  static forConfig(kubeConfig: KubeConfig): DiscoveringObjectApi {
+    const api = kubeConfig.makeApiClient(DiscoveringObjectApi);
+    api.setDefaultNamespace(kubeConfig);
+    return api;
+  }
+
+  namespaceOfUnset(): string {
+    return this.defaultNamespace;
+  }
+
+  discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+    return this.resource(apiVersion, kind);
+  }
+}
+
 function header(ref: ObjectRef): ObjectHeader {
   return {
     apiVersion: apiVersionOf(ref.resource),
@@ -237,12 +255,12 @@ async function attempt<T>(
 }
 
 export class KubeClient {
-  private readonly objects: KubernetesObjectApi;
+  private readonly objects: DiscoveringObjectApi;
   private readonly customObjects: CustomObjectsApi;
   private readonly watcher: Watch;
 
   constructor(readonly kubeConfig: KubeConfig) {
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.objects = DiscoveringObjectApi.forConfig(kubeConfig);
     this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
     this.watcher = new Watch(kubeConfig);
   }
@@ -269,6 +287,34 @@ export class KubeClient {
       (item) => ({ ...toWire(item), apiVersion: apiVersionOf(resource), kind: resource.kind }) as T,
     );
     return { items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  /**
+   * The resource that serves `kind` in `apiVersion`, from the API server's discovery, or
+   * undefined when the server does not serve it.
+   */
+  async discover(apiVersion: string, kind: string): Promise<Resource | undefined> {
+    let found: V1APIResource | undefined;
+    try {
+      found = await this.objects.discover(apiVersion, kind);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    if (found === undefined) return undefined;
+    const slash = apiVersion.indexOf('/');
+    return {
+      group: slash === -1 ? '' : apiVersion.slice(0, slash),
+      version: apiVersion.slice(slash + 1),
+      kind,
+      plural: found.name,
+      namespaced: found.namespaced,
+    };
+  }
+
+  /** The namespace objects without one are written to: the kubeconfig context's, else `default`. */
+  get defaultNamespace(): string {
+    return this.objects.namespaceOfUnset();
   }
 
   /** The object, or undefined when it does not exist. */

@@ -4,7 +4,7 @@
  * `/metrics` (Prometheus text format).
  */
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -20,9 +20,16 @@ export async function startProbeServer(options: {
   port: number;
   registry: Registry;
   ready: () => boolean;
+  /** More endpoints by exact path, any method; each handler answers its requests itself. */
+  routes?: ReadonlyMap<string, RequestListener>;
 }): Promise<ProbeServer> {
   const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const route = options.routes?.get(path);
+    if (route !== undefined) {
+      route(request, response);
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

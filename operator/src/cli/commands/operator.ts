@@ -18,6 +18,7 @@ import { createLogger } from '../logger.js';
 import { untilShutdownSignal } from '../signals.js';
 import { parseClaims } from '../claims.js';
 import { childProcessInspector } from '../../controllers/model-version/inspector.js';
+import { gitopsFlagOptions, gitopsFromFlags, gitopsUsage } from '../gitops-flags.js';
 
 export const operatorUsage = `Usage: ferry operator [flags]
 
@@ -39,6 +40,7 @@ Flags:
   --default-output URI            artifact location of TrainingJobs without spec.output
   --serve-image IMAGE             image of model server pods (default ${FERRY_IMAGE_REPOSITORY}:<version>)
   --log-level LEVEL               debug, info, warn or error (default info)
+${gitopsUsage}
 
 SIGTERM or SIGINT finishes in-flight reconciles, releases the Lease, and exits.`;
 
@@ -88,6 +90,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
         default: `${FERRY_IMAGE_REPOSITORY}:${packageVersion(PRODUCT)}`,
       },
       'log-level': { type: 'string', default: 'info' },
+      ...gitopsFlagOptions,
     },
     strict: true,
     allowPositionals: false,
@@ -115,6 +118,12 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
   }
   const client = new KubeClient(kubeConfig);
   const metrics = new OperatorMetrics();
+  const gitops = await gitopsFromFlags(values, {
+    env: process.env,
+    reportNamespace: values['leader-election-namespace'] ?? process.env.POD_NAMESPACE ?? 'default',
+    registry: metrics.registry,
+    log,
+  });
   const recorder = new EventRecorder(client, {
     controller: 'ml.ferry.dev/operator',
     instance: identity,
@@ -129,6 +138,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     registry: metrics.registry,
     // A standby is ready to take over; a leader once its caches have synced.
     ready: () => (manager === undefined ? leaderElect : synced),
+    ...(gitops === undefined ? {} : { routes: gitops.routes }),
   });
   io.stdout(`ferry operator ${identity}: probes and metrics on http://${probes.address}\n`);
 
@@ -179,6 +189,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     await current.start();
     synced = true;
     log.info({ identity }, 'controllers started');
+    const stopGitSync = gitops?.startGitSync({ client, recorder });
     // Lead until leadership is lost or the process is asked to stop.
     await new Promise<void>((resolve) => {
       if (lost.aborted || shutdown.signal.aborted) resolve();
@@ -192,6 +203,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
         );
       }
     });
+    await stopGitSync?.();
     await current.stop();
     metrics.setLeader(values['leader-election-id'], false);
   };
