@@ -41,12 +41,6 @@ export function getPath(value: Json | undefined, path: readonly string[]): Json 
   return current;
 }
 
-/** The object at `key` of `parent`, or an empty object (not attached). */
-export function objectAt(parent: JsonObject, key: string): JsonObject {
-  const value = parent[key];
-  return isObject(value) ? value : {};
-}
-
 /** The string at `path`, or undefined. */
 export function stringAt(value: Json | undefined, ...path: string[]): string | undefined {
   const found = getPath(value, path);

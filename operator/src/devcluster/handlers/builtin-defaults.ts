@@ -8,7 +8,8 @@
 import { getPath, isObject, stringAt, type Json, type JsonObject } from '../core/json.js';
 import type { ResourceType } from '../registry/types.js';
 
-function objectAt(parent: JsonObject, key: string): JsonObject {
+/** The object at `key` of `parent`, created (and attached) when absent. */
+function ensureObject(parent: JsonObject, key: string): JsonObject {
   const value = parent[key];
   if (isObject(value)) return value;
   const created: JsonObject = {};
@@ -89,10 +90,10 @@ export interface DefaultingContext {
 
 /** `strategy: {}` becomes RollingUpdate 25%/25% (pkg/apis/apps/v1/defaults.go). */
 function defaultDeploymentStrategy(spec: JsonObject): void {
-  const strategy = objectAt(spec, 'strategy');
+  const strategy = ensureObject(spec, 'strategy');
   if (strategy['type'] === undefined) strategy['type'] = 'RollingUpdate';
   if (strategy['type'] === 'RollingUpdate') {
-    fill(objectAt(strategy, 'rollingUpdate'), { maxSurge: '25%', maxUnavailable: '25%' });
+    fill(ensureObject(strategy, 'rollingUpdate'), { maxSurge: '25%', maxUnavailable: '25%' });
   }
 }
 
@@ -196,11 +197,11 @@ function defaultJob(object: JsonObject, spec: JsonObject, creating: boolean): vo
   });
   const uid = stringAt(object, 'metadata', 'uid') ?? '';
   const name = stringAt(object, 'metadata', 'name') ?? '';
-  const template = objectAt(spec, 'template');
+  const template = ensureObject(spec, 'template');
   // pkg/registry/batch/job/strategy.go generates the selector in PrepareForCreate only.
   if (creating && spec['manualSelector'] !== true && spec['selector'] === undefined) {
     spec['selector'] = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
-    const metadata = objectAt(template, 'metadata');
+    const metadata = ensureObject(template, 'metadata');
     metadata['labels'] = {
       ...(isObject(metadata['labels']) ? metadata['labels'] : {}),
       'batch.kubernetes.io/controller-uid': uid,

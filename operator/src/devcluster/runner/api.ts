@@ -65,7 +65,7 @@ export class ApiClient {
   }
 
   /** A JSON merge patch (RFC 7386). */
-  async mergePatch(path: string, patch: JsonObject): Promise<JsonObject> {
+  async mergePatchBetween(path: string, patch: JsonObject): Promise<JsonObject> {
     return this.request('PATCH', path, patch, 'application/merge-patch+json');
   }
 

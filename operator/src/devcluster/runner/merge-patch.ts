@@ -6,11 +6,11 @@ import { deepEqual, isObject, type Json } from '../core/json.js';
  * are diffed key by key (a key missing from `to` becomes null, which deletes it); arrays
  * and scalars are replaced whole. `to` must contain no nulls: in a merge patch they delete.
  */
-export function mergePatch(from: Json | undefined, to: Json): Json | undefined {
+export function mergePatchBetween(from: Json | undefined, to: Json): Json | undefined {
   if (!isObject(from) || !isObject(to)) return deepEqual(from, to) ? undefined : to;
   const patch: { [key: string]: Json } = {};
   for (const [key, value] of Object.entries(to)) {
-    const change = mergePatch(from[key], value);
+    const change = mergePatchBetween(from[key], value);
     if (change !== undefined) patch[key] = change;
   }
   for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null;

@@ -77,7 +77,7 @@ export class Scheduler {
         labels[GPU_PRODUCT_LABEL] = null;
         labels['nvidia.com/gpu.count'] = null;
       }
-      await this.api.mergePatch(path, { metadata: { labels } });
+      await this.api.mergePatchBetween(path, { metadata: { labels } });
     }
     const now = timestamp(Date.now());
     const resources: JsonObject = {
@@ -86,7 +86,7 @@ export class Scheduler {
       pods: '110',
       [GPU_RESOURCE]: this.gpus === undefined ? null : String(this.gpus.count),
     };
-    await this.api.mergePatch(`${path}/status`, {
+    await this.api.mergePatchBetween(`${path}/status`, {
       status: {
         capacity: resources,
         allocatable: resources,
@@ -124,7 +124,7 @@ export class Scheduler {
   /** Marks the Node NotReady, as a node whose kubelet stopped turns. */
   async unregister(): Promise<void> {
     const now = timestamp(Date.now());
-    await this.api.mergePatch(`${NODES}/${NODE_NAME}/status`, {
+    await this.api.mergePatchBetween(`${NODES}/${NODE_NAME}/status`, {
       status: {
         conditions: [
           {

@@ -1,7 +1,7 @@
 /** Writing an object's status the way every part of the runner does: only what changed. */
 import { ApiError, type ApiClient } from './api.js';
 import type { JsonObject } from './json.js';
-import { mergePatch } from './merge-patch.js';
+import { mergePatchBetween } from './merge-patch.js';
 import type { Reflector } from './reflector.js';
 
 /**
@@ -15,10 +15,10 @@ export async function writeStatus(
   previous: JsonObject,
   wanted: JsonObject,
 ): Promise<void> {
-  const patch = mergePatch(previous, wanted);
+  const patch = mergePatchBetween(previous, wanted);
   if (patch === undefined) return;
   try {
-    cache.observe(await api.mergePatch(`${path}/status`, { status: patch }));
+    cache.observe(await api.mergePatchBetween(`${path}/status`, { status: patch }));
   } catch (error) {
     if (!(error instanceof ApiError && error.code === 404)) throw error;
   }
