@@ -171,16 +171,18 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
   });
 
   it('serves the first version at once, Ready with its URL, and makes it Production', async () => {
+    // The URL is the Service's loopback address, once the local runner proxies it.
     const ready = await serviceWhen(
-      (s) => condition(s, 'Ready')?.status === 'True',
+      (s) =>
+        condition(s, 'Ready')?.status === 'True' &&
+        s.status?.url?.startsWith('http://127.') === true,
       30_000,
-      'iris Ready',
+      'iris Ready at a loopback URL',
     );
-    expect(ready.status).toMatchObject({
-      stableVersion: 'iris-v1',
-      canaryWeight: 0,
-      url: 'http://iris.default.svc/v2/models/iris',
-    });
+    expect(ready.status).toMatchObject({ stableVersion: 'iris-v1', canaryWeight: 0 });
+    expect(ready.status?.url).toMatch(/^http:\/\/127\.\d+\.\d+\.\d+:\d+\/v2\/models\/iris$/);
+    const answer = await fetch(`${ready.status?.url ?? ''}/ready`);
+    expect(answer.status).toBe(200);
     expect(condition(ready, 'Progressing')).toBeUndefined();
     expect(condition(ready, 'Degraded')).toBeUndefined();
     expect(runner.pods().filter((pod) => pod.name.startsWith('iris-stable-'))).toHaveLength(2);

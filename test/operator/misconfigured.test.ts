@@ -8,13 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelVersion } from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
 import { REPO, type TestCluster } from '../support/cluster.js';
-import {
-  createFerry,
-  ferryWhen,
-  findCondition,
-  IRIS_V1_SHA,
-  startFerryCluster,
-} from '../support/ferry.js';
+import { ferryWhen, findCondition, registerIrisV1, startFerryCluster } from '../support/ferry.js';
 import { startOperator, type OperatorProcess } from '../support/operator-process.js';
 
 describe('ferry operator: a ModelVersion refused for want of a claim', () => {
@@ -25,17 +19,7 @@ describe('ferry operator: a ModelVersion refused for want of a claim', () => {
   beforeAll(async () => {
     let api;
     ({ cluster, api, kubeconfig } = await startFerryCluster());
-    await createFerry(
-      api,
-      FerryResources.modelVersion,
-      { name: 'iris-v1' },
-      {
-        model: 'iris',
-        version: '1',
-        artifact: { uri: 'pvc://ferry-models/v1/model.onnx', sha256: IRIS_V1_SHA },
-        metrics: { accuracy: 0.97 },
-      },
-    );
+    await registerIrisV1(api);
   });
   afterAll(async () => {
     await operator?.stop();

@@ -18,7 +18,7 @@ import {
   ferryWhen,
   findCondition,
   IRIS_DATA,
-  IRIS_V1_SHA,
+  registerIrisV1,
   startFerryCluster,
   submitTrainingJob,
 } from '../support/ferry.js';
@@ -109,17 +109,7 @@ describe('ferry operator: a refused write shows in the status', () => {
   });
 
   it('retries a route whose kind is not installed, Ready=False NotFound but not Stalled', async () => {
-    await createFerry(
-      api,
-      FerryResources.modelVersion,
-      { name: 'iris-v1' },
-      {
-        model: 'iris',
-        version: '1',
-        artifact: { uri: 'pvc://ferry-models/v1/model.onnx', sha256: IRIS_V1_SHA },
-        metrics: { accuracy: 0.97 },
-      },
-    );
+    await registerIrisV1(api);
     await ferryWhen<{ status?: { conditions?: never[] } }>(
       cluster,
       FerryResources.modelVersion,

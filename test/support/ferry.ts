@@ -66,6 +66,24 @@ export async function createFerry(
   });
 }
 
+/**
+ * Registers `iris-v1`, the example's first model, whose artifact is
+ * `examples/iris/models/v1/model.onnx` under a claim `ferry-models` of `examples/iris/models`.
+ */
+export async function registerIrisV1(api: Api): Promise<void> {
+  await createFerry(
+    api,
+    FerryResources.modelVersion,
+    { name: 'iris-v1' },
+    {
+      model: 'iris',
+      version: '1',
+      artifact: { uri: 'pvc://ferry-models/v1/model.onnx', sha256: IRIS_V1_SHA },
+      metrics: { accuracy: 0.97 },
+    },
+  );
+}
+
 /** Submits a TrainingJob on the iris Dataset; `spec` adds to or overrides the defaults. */
 export async function submitTrainingJob(
   api: Api,

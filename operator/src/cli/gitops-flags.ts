@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDuration } from '../api/duration.js';
-import { redactUrl } from '../gitops/redact.js';
+import { Redactor, redactUrl } from '../gitops/redact.js';
+import type { GitHubRepository } from '../gitops/promotion/github-repository.js';
 import type { Registry } from 'prom-client';
 import {
   openGitSource,
@@ -12,6 +13,8 @@ import {
   type GitOpsOptions,
 } from '../gitops/start.js';
 import type { Logger } from '../runtime/logger.js';
+import { proposalRepository } from '../gitops/promotion/setup.js';
+import type { ProposalRepository } from '../gitops/promotion/repository.js';
 import { UsageError } from './io.js';
 
 /** `ferry operator`'s git flags, for `parseArgs`; none has a default there, so the environment can fill it. */
@@ -24,6 +27,12 @@ export const gitopsFlagOptions = {
   'git-sync': { type: 'string' },
   'git-cache-dir': { type: 'string' },
   'webhook-secret-file': { type: 'string' },
+  'github-repo': { type: 'string' },
+  'github-api-url': { type: 'string' },
+  'github-token-file': { type: 'string' },
+  'github-app-id': { type: 'string' },
+  'github-app-key-file': { type: 'string' },
+  'github-installation-id': { type: 'string' },
 } as const;
 
 export const gitopsUsage = `  --git-url URL                   sync from a remote (https://, ssh://, git://, file://), fetched into the cache
@@ -34,7 +43,11 @@ export const gitopsUsage = `  --git-url URL                   sync from a remote
   --git-sync=false                apply nothing (Flux or Argo CD syncs)
   --git-cache-dir DIR             where remotes are fetched (default $TMPDIR/ferry-git)
   --webhook-secret-file FILE      the secret that signs POST /hooks/github
-  Each has an environment equivalent: FERRY_GIT_URL, FERRY_GIT_DIR, … FERRY_WEBHOOK_SECRET_FILE.`;
+  --github-repo OWNER/NAME        pull requests on GitHub (derived from a github.com --git-url)
+  --github-api-url URL            GitHub Enterprise (default https://api.github.com)
+  --github-token-file FILE        or GITHUB_TOKEN; or a GitHub App: --github-app-id,
+                                  --github-app-key-file, --github-installation-id
+  Each has an environment equivalent: FERRY_GIT_URL, FERRY_GIT_DIR, … FERRY_GITHUB_REPO.`;
 
 type GitFlag = keyof typeof gitopsFlagOptions;
 type GitFlagValues = Partial<Record<GitFlag, string>>;
@@ -77,7 +90,7 @@ function checkedBranch(branch: string): string {
 export async function parseGitopsFlags(
   flags: GitFlagValues,
   context: { env: NodeJS.ProcessEnv; reportNamespace: string },
-): Promise<{ location: GitLocation; options: GitOpsOptions } | undefined> {
+): Promise<{ location: GitLocation | undefined; options: GitOpsOptions } | undefined> {
   const value = (flag: GitFlag): string | undefined => flags[flag] ?? context.env[envName(flag)];
   const url = value('git-url');
   const directory = value('git-dir');
@@ -85,9 +98,11 @@ export async function parseGitopsFlags(
     throw new UsageError('--git-url and --git-dir are mutually exclusive');
   }
   const secretFile = value('webhook-secret-file');
-  if (url === undefined && directory === undefined) {
+  // With only --github-repo, the branch is read through GitHub's API.
+  const githubOnly = value('github-repo') !== undefined;
+  if (url === undefined && directory === undefined && !githubOnly) {
     if (secretFile !== undefined)
-      throw new UsageError('--webhook-secret-file needs --git-url or --git-dir');
+      throw new UsageError('--webhook-secret-file needs --git-url, --git-dir or --github-repo');
     return undefined;
   }
   const interval = value('git-interval') ?? '1m';
@@ -108,14 +123,16 @@ export async function parseGitopsFlags(
     }
     if (webhookSecret === '') throw new UsageError(`--webhook-secret-file ${secretFile} is empty`);
   }
-  const location: GitLocation =
+  const location: GitLocation | undefined =
     url !== undefined
       ? {
           kind: 'url',
           url: checkedUrl(url),
           cacheDir: resolve(value('git-cache-dir') ?? join(tmpdir(), 'ferry-git')),
         }
-      : { kind: 'directory', directory: resolve(directory ?? '.') };
+      : directory !== undefined
+        ? { kind: 'directory', directory: resolve(directory) }
+        : undefined;
   return {
     location,
     options: {
@@ -129,20 +146,76 @@ export async function parseGitopsFlags(
   };
 }
 
-/** The git sync the flags ask for, with its source opened, or undefined when they ask for none. */
+/**
+ * The git sync the flags ask for, with its source opened, or undefined when they ask for
+ * none. `github` is the GitHub side of the promotion repository, when proposals go to
+ * GitHub: outcomes become `ferry/sync` commit statuses, and without `--git-dir` or
+ * `--git-url` the branch is read through its API.
+ */
 export async function gitopsFromFlags(
   flags: GitFlagValues,
-  context: { env: NodeJS.ProcessEnv; reportNamespace: string; registry: Registry; log: Logger },
+  context: {
+    env: NodeJS.ProcessEnv;
+    reportNamespace: string;
+    registry: Registry;
+    log: Logger;
+    github?: { sync: GitHubRepository['sync'] } | undefined;
+  },
 ): Promise<GitOps | undefined> {
   const parsed = await parseGitopsFlags(flags, context);
   if (parsed === undefined) return undefined;
+  const github = context.github?.sync(parsed.options.branch, context.log);
   let opened;
   try {
-    opened = await openGitSource(parsed.location, parsed.options.branch);
+    if (parsed.location !== undefined)
+      opened = await openGitSource(parsed.location, parsed.options.branch);
+    else if (github !== undefined) opened = { source: github.source, redactor: new Redactor() };
+    else throw new Error('--github-repo needs a GitHub repository');
   } catch (error) {
     throw new UsageError(
       `cannot open the git source: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  return prepareGitOps(opened, parsed.options, context);
+  const gitops = prepareGitOps(opened, parsed.options, context);
+  if (github !== undefined) gitops.addReporter(github.reporter);
+  return gitops;
+}
+
+/**
+ * Where promotion and revert proposals go, as the flags say: GitHub pull requests, or
+ * branches of the git source; undefined when no repository is named.
+ */
+export async function promotionFromFlags(
+  flags: GitFlagValues,
+  context: { env: NodeJS.ProcessEnv; log: Logger },
+): Promise<{ repository: ProposalRepository; trackedBranch: string } | undefined> {
+  const value = (flag: GitFlag): string | undefined => flags[flag] ?? context.env[envName(flag)];
+  const gitUrl = value('git-url');
+  const gitDir = value('git-dir');
+  const githubRepo = value('github-repo');
+  if (gitUrl === undefined && gitDir === undefined && githubRepo === undefined) return undefined;
+  const optional = (key: string, text: string | undefined) =>
+    text === undefined ? {} : { [key]: text };
+  try {
+    const repository = await proposalRepository({
+      ...optional('gitDir', gitDir === undefined ? undefined : resolve(gitDir)),
+      ...optional('gitUrl', gitUrl),
+      ...optional('githubRepo', githubRepo),
+      ...optional('githubApiUrl', value('github-api-url')),
+      githubAuth: {
+        ...optional('tokenFile', value('github-token-file')),
+        ...optional('tokenFromEnvironment', context.env.GITHUB_TOKEN),
+        ...optional('appId', value('github-app-id')),
+        ...optional('appKeyFile', value('github-app-key-file')),
+        ...optional('installationId', value('github-installation-id')),
+      },
+      cacheDir: resolve(value('git-cache-dir') ?? join(tmpdir(), 'ferry-git')),
+      log: context.log,
+    });
+    return { repository, trackedBranch: checkedBranch(value('git-branch') ?? 'main') };
+  } catch (error) {
+    throw new UsageError(
+      `cannot set up promotion proposals: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }

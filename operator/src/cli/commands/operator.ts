@@ -9,6 +9,7 @@ import { KubeClient } from '../../runtime/client.js';
 import { errorMessage } from '../../runtime/errors.js';
 import { EventRecorder } from '../../runtime/events.js';
 import { LeaderElector } from '../../runtime/leader-election.js';
+import { runElected } from '../../runtime/elected.js';
 import { Manager } from '../../runtime/manager.js';
 import { OperatorMetrics } from '../../runtime/metrics.js';
 import { startProbeServer } from '../../runtime/probes.js';
@@ -18,7 +19,14 @@ import { createLogger } from '../logger.js';
 import { untilShutdownSignal } from '../signals.js';
 import { parseClaims } from '../claims.js';
 import { childProcessInspector } from '../../controllers/model-version/inspector.js';
-import { gitopsFlagOptions, gitopsFromFlags, gitopsUsage } from '../gitops-flags.js';
+import {
+  gitopsFlagOptions,
+  gitopsFromFlags,
+  gitopsUsage,
+  promotionFromFlags,
+} from '../gitops-flags.js';
+import { promotionController } from '../../gitops/promotion/controller.js';
+import { GitHubRepository } from '../../gitops/promotion/github-repository.js';
 
 export const operatorUsage = `Usage: ferry operator [flags]
 
@@ -118,11 +126,13 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
   }
   const client = new KubeClient(kubeConfig);
   const metrics = new OperatorMetrics();
+  const promotion = await promotionFromFlags(values, { env: process.env, log });
   const gitops = await gitopsFromFlags(values, {
     env: process.env,
     reportNamespace: values['leader-election-namespace'] ?? process.env.POD_NAMESPACE ?? 'default',
     registry: metrics.registry,
     log,
+    github: promotion?.repository instanceof GitHubRepository ? promotion.repository : undefined,
   });
   const recorder = new EventRecorder(client, {
     controller: 'ml.ferry.dev/operator',
@@ -160,8 +170,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     shutdown.abort();
   });
 
-  const lead = async (lost: AbortSignal): Promise<void> => {
-    metrics.setLeader(values['leader-election-id'], true);
+  const newManager = (): Manager => {
     const current = new Manager({
       client,
       ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
@@ -186,46 +195,29 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     })) {
       current.add(controller);
     }
-    await current.start();
-    synced = true;
-    log.info({ identity }, 'controllers started');
-    const stopGitSync = gitops?.startGitSync({ client, recorder });
-    // Lead until leadership is lost or the process is asked to stop.
-    await new Promise<void>((resolve) => {
-      if (lost.aborted || shutdown.signal.aborted) resolve();
-      for (const signal of [lost, shutdown.signal]) {
-        signal.addEventListener(
-          'abort',
-          () => {
-            resolve();
-          },
-          { once: true },
-        );
-      }
-    });
-    await stopGitSync?.();
-    await current.stop();
-    metrics.setLeader(values['leader-election-id'], false);
+    if (promotion !== undefined) current.add(promotionController(context, { ...promotion, log }));
+    return current;
   };
 
   let exit: ExitCode = ExitCode.ok;
   try {
-    if (elector === undefined) {
-      await lead(new AbortController().signal);
-    } else {
-      metrics.setLeader(values['leader-election-id'], false);
-      let leading: Promise<void> | undefined;
-      const campaign = elector.run((lost) => {
-        leading = lead(lost);
-      });
-      shutdown.signal.addEventListener('abort', () => void elector.stop(), { once: true });
-      await campaign;
-      await leading;
-      if (!shutdown.signal.aborted) {
-        log.error({ identity }, 'lost leadership; exiting so a fresh replica can campaign');
-        exit = ExitCode.failed;
-      }
-      await elector.stop();
+    metrics.setLeader(values['leader-election-id'], false);
+    const { lostLeadership } = await runElected({
+      elector,
+      shutdown: shutdown.signal,
+      newManager,
+      onLeading: (leading) => {
+        metrics.setLeader(values['leader-election-id'], leading);
+      },
+      onStarted: () => {
+        synced = true;
+        log.info({ identity }, 'controllers started');
+        return gitops?.startGitSync({ client, recorder });
+      },
+    });
+    if (lostLeadership) {
+      log.error({ identity }, 'lost leadership; exiting so a fresh replica can campaign');
+      exit = ExitCode.failed;
     }
   } finally {
     await probes.close();

@@ -39,6 +39,7 @@ import {
   deploymentName,
   desiredHttpRoute,
   INFERENCE_SERVICE_LABEL,
+  loadBalancerAddress,
   type Track,
 } from './workloads.js';
 
@@ -199,6 +200,7 @@ export function inferenceServiceController(
       },
       ...(await analyse(service, versions, log)),
       image: options.image,
+      serviceAddress: loadBalancerAddress(kubeServices.get(namespace, service.metadata.name ?? '')),
       nowMs: clock.now(),
     });
     for (const object of plan.apply) await applyObject(object);
@@ -230,6 +232,12 @@ export function inferenceServiceController(
     watches: [
       {
         resource: BuiltinResources.deployment,
+        selection: ServingObjects,
+        keys: ownerKeys('InferenceService'),
+      },
+      {
+        // The address a load balancer gives the Service becomes the service's URL.
+        resource: BuiltinResources.service,
         selection: ServingObjects,
         keys: ownerKeys('InferenceService'),
       },

@@ -51,6 +51,8 @@ export interface InferenceServiceObserved {
   baseline?: StepBaseline | undefined;
   /** Image that runs `ferry serve`. */
   image: string;
+  /** `host:port` a load balancer gave the service's Service, when it has one. */
+  serviceAddress?: string | undefined;
   nowMs: number;
 }
 
@@ -218,7 +220,10 @@ export function planInferenceService(observed: InferenceServiceObserved): Infere
     conditions: { Progressing: progressing, Degraded: degraded },
   };
 
-  const url = stable === undefined ? undefined : serviceUrl(service, stable.spec.model);
+  const url =
+    stable === undefined
+      ? undefined
+      : serviceUrl(service, stable.spec.model, observed.serviceAddress);
   const { url: _previousUrl, stepBaseline: previousBaseline, ...rest } = rollout.status;
   // A baseline belongs to the step it was taken in; a new step takes its own.
   const baseline = observed.baseline ?? previousBaseline;

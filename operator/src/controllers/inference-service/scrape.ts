@@ -27,7 +27,9 @@ type PodReading =
   | { name: string; error?: undefined; metrics: string; samples: SamplesSnapshot }
   | { name: string; error: string };
 
+/** Ready and not terminating: a pod being deleted stays Ready while it drains. */
 function isReady(pod: ServingPod): boolean {
+  if (pod.metadata?.deletionTimestamp !== undefined) return false;
   return (
     pod.status.conditions?.some(
       (condition) => condition.type === 'Ready' && condition.status === 'True',

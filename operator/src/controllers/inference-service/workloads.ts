@@ -155,6 +155,9 @@ export function desiredDeployment(
  * named after the InferenceService), or over one (`<name>-<track>`, the backends of an
  * HTTPRoute split).
  */
+/** The port of the service's Service. */
+const SERVICE_PORT = 80;
+
 export function desiredService(service: InferenceService, track?: Track): V1Service {
   const selector: Record<string, string> = {
     'app.kubernetes.io/name': 'ferry-serve',
@@ -171,7 +174,7 @@ export function desiredService(service: InferenceService, track?: Track): V1Serv
     ),
     spec: {
       selector,
-      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP' }],
     },
   };
 }
@@ -197,7 +200,7 @@ export function desiredHttpRoute(
     group: '',
     kind: 'Service',
     name: deploymentName(service, track),
-    port: 80,
+    port: SERVICE_PORT,
     weight,
   });
   return {
@@ -218,6 +221,22 @@ export function desiredHttpRoute(
 }
 
 /** The Open Inference Protocol address of the service's model. */
-export function serviceUrl(service: InferenceService, model: string): string {
-  return `http://${service.metadata.name ?? ''}.${service.metadata.namespace ?? 'default'}.svc/v2/models/${model}`;
+/**
+ * Where the service answers Open Inference Protocol requests for `model`: at the address a
+ * load balancer gave the Service (`host:port`, such as the local runner's loopback proxy),
+ * else at the Service's cluster DNS name.
+ */
+export function serviceUrl(service: InferenceService, model: string, address?: string): string {
+  const host =
+    address ?? `${service.metadata.name ?? ''}.${service.metadata.namespace ?? 'default'}.svc`;
+  return `http://${host}/v2/models/${model}`;
+}
+
+/** `ip:port` of a Service's first load-balancer ingress, if it has one. */
+export function loadBalancerAddress(service: V1Service | undefined): string | undefined {
+  const ingress = service?.status?.loadBalancer?.ingress?.[0];
+  const host = ingress?.ip ?? ingress?.hostname;
+  if (host === undefined || host === '') return undefined;
+  const port = ingress?.ports?.[0]?.port ?? SERVICE_PORT;
+  return `${host.includes(':') ? `[${host}]` : host}:${String(port)}`;
 }

@@ -7,6 +7,10 @@ import type { GitHubRepositoryName } from '../github/repository-name.js';
 import { GitHubTreeSource } from '../github/tree-source.js';
 import type { Proposal } from './plan.js';
 import type { CommittedFile, ProposalRepository, ProposalRequest } from './repository.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { SyncReporter } from '../outcome.js';
+import type { TreeSource } from '../source.js';
+import { githubSyncSource, syncStatusReporter } from '../github/sync-status.js';
 
 export class GitHubRepository implements ProposalRepository {
   readonly pullRequests = true;
@@ -23,6 +27,17 @@ export class GitHubRepository implements ProposalRepository {
 
   head(branch: string): Promise<string | undefined> {
     return this.tree.head(branch);
+  }
+
+  /**
+   * The git sync's side of this repository: `ferry/sync` commit statuses, and `branch`
+   * read through the API (for a sync with no `--git-dir` or `--git-url`).
+   */
+  sync(branch: string, log: Logger): { reporter: SyncReporter; source: TreeSource } {
+    return {
+      reporter: syncStatusReporter(this.pulls, log),
+      source: githubSyncSource(this.tree, this.description, branch),
+    };
   }
 
   files(commit: string): Promise<CommittedFile[]> {
