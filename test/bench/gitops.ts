@@ -8,6 +8,9 @@
  * - A 500-manifest repository: the first sync's duration (the operator's own
  *   `ferry_gitops_sync_duration_seconds`) and a one-file change's webhook to applied,
  *   against `kubectl apply` of the 500 files and of the one file.
+ * - Steady-state polls of GitHub (`--github-repo`, against the OpenAPI-checked stand-in):
+ *   the share of branch polls answered 304, which cost no rate limit (target ≥ 90%),
+ *   against the polls that found a new commit.
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -20,6 +23,9 @@ import { createRepo, type WorkRepo } from '../support/git.js';
 import { configMap, deliverPush, reportFor, startWebhookOperator } from '../support/gitops.js';
 import type { OperatorProcess } from '../support/operator-process.js';
 import type { TestCluster } from '../support/cluster.js';
+import { git } from '../support/git.js';
+import { GitHubStandIn } from '../support/github/standin.js';
+import { startOperator } from '../support/operator-process.js';
 
 const exec = promisify(execFile);
 const ROUNDS = Number(process.env.FERRY_BENCH_ROUNDS ?? 20);
@@ -229,7 +235,56 @@ async function largeRepository(): Promise<void> {
   }
 }
 
+async function githubPolls(): Promise<void> {
+  const token = 'ghp_benchtoken0000000000000000000000000';
+  const { cluster, kubeconfig } = await startFerryCluster();
+  const github = await GitHubStandIn.start({ owner: 'ferry-ml', repo: 'models', token });
+  const work = await mkdtemp(join(tmpdir(), 'ferry-bench-github-'));
+  const clone = join(work, 'clone');
+  await git(work, 'clone', '-q', github.gitDir, clone);
+  await writeFile(join(work, 'token'), token);
+  const push = async (value: string): Promise<void> => {
+    await writeFile(join(clone, 'settings.yaml'), settings('settings', value));
+    await git(clone, 'add', '.');
+    await git(clone, 'commit', '-q', '-m', value);
+    await git(clone, 'push', '-q', 'origin', 'HEAD:main');
+  };
+  await push('0');
+  const operator = await startOperator(kubeconfig, [
+    '--leader-elect=false',
+    '--github-repo',
+    'ferry-ml/models',
+    '--github-api-url',
+    github.url,
+    '--github-token-file',
+    join(work, 'token'),
+    '--git-interval',
+    '100ms',
+  ]);
+  try {
+    await until(async () => (await configMap(cluster, 'default', 'settings')) !== undefined);
+    const start = github.exchanges.length;
+    // Ten seconds of polling with a commit every two seconds.
+    for (let round = 1; round <= 5; round += 1) {
+      await push(String(round));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    const polls = github.exchanges
+      .slice(start)
+      .filter((exchange) => exchange.operationId === 'git/get-ref');
+    const notModified = polls.filter((exchange) => exchange.status === 304).length;
+    console.log(
+      `github polls: ${String(polls.length)} branch polls over 10 s with 5 new commits; ${String(notModified)} answered 304 = ${((100 * notModified) / Math.max(1, polls.length)).toFixed(1)}% (target ≥ 90%); OpenAPI violations ${String(github.violations.length)}`,
+    );
+  } finally {
+    await operator.stop();
+    await cluster.stop();
+    await github.stop();
+  }
+}
+
 export async function run(): Promise<void> {
   await webhookToApplied();
   await largeRepository();
+  await githubPolls();
 }
