@@ -112,6 +112,24 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
     });
   });
 
+  it('restores the profile ConfigMap when someone deletes it', async () => {
+    const path = `/api/v1/namespaces/${NS}/configmaps/iris-profile`;
+    const before = (await api.request('GET', path)) as { metadata: { uid: string } };
+    await api.request('DELETE', path);
+    const restored = await eventually(
+      async () => {
+        const current = (await api.request('GET', path).catch(() => undefined)) as
+          { metadata: { uid: string }; data?: Record<string, string> } | undefined;
+        return current !== undefined && current.metadata.uid !== before.metadata.uid
+          ? current
+          : undefined;
+      },
+      15_000,
+      'iris-profile restored',
+    );
+    expect(Object.keys(restored.data ?? {}).sort()).toEqual(['profile.json', 'sample.json']);
+  });
+
   it('is not Ready with DigestMismatch when the pinned digest differs', async () => {
     await createFerry(
       api,
