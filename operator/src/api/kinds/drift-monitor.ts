@@ -48,7 +48,7 @@ export const driftMonitorSpec = object(
       },
     ),
     method: enumeration(
-      'Statistic: auto picks KS for numeric and chi-square for categorical features.',
+      'Statistic: auto picks, as Evidently does, KS (numeric) and chi-square (categorical) at p < 0.05 for a reference of 1,000 rows or fewer, else Wasserstein (numeric) and Jensen-Shannon (categorical) at 0.1.',
       DriftMethods,
       { default: 'auto' },
     ),
