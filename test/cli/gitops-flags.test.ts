@@ -18,6 +18,12 @@ describe('ferry operator git flags', () => {
     expect(await parseGitopsFlags({}, context())).toBeUndefined();
   });
 
+  it('syncs through the GitHub API with only --github-repo', async () => {
+    const parsed = await parseGitopsFlags({ 'github-repo': 'ferry-ml/models' }, context());
+    expect(parsed?.location).toBeUndefined();
+    expect(parsed?.options).toMatchObject({ branch: 'main', sync: true });
+  });
+
   it('reads each setting from its flag, else from its FERRY_* variable, else the default', async () => {
     const parsed = await parseGitopsFlags(
       { 'git-branch': 'prod' },
@@ -63,7 +69,10 @@ describe('ferry operator git flags', () => {
     [{ 'git-dir': '/a', 'git-sync': 'no' }, '--git-sync "no": use true or false'],
     [{ 'git-dir': '/a', 'git-branch': '-x' }, '--git-branch "-x" is not a branch name'],
     [{ 'git-dir': '/a', 'git-branch': 'a..b' }, 'is not a branch name'],
-    [{ 'webhook-secret-file': '/s' }, '--webhook-secret-file needs --git-url or --git-dir'],
+    [
+      { 'webhook-secret-file': '/s' },
+      '--webhook-secret-file needs --git-url, --git-dir or --github-repo',
+    ],
     [{ 'git-dir': '/a', 'webhook-secret-file': '/no/such/file' }, 'cannot read /no/such/file'],
   ])('refuses %j', async (flags, message) => {
     expect(await failure(parseGitopsFlags(flags, context()))).toContain(message);
