@@ -20,12 +20,17 @@ import { promisify } from 'node:util';
 import { REPO } from '../support/cluster.js';
 import { startFerryCluster } from '../support/ferry.js';
 import { createRepo, type WorkRepo } from '../support/git.js';
-import { configMap, deliverPush, reportFor, startWebhookOperator } from '../support/gitops.js';
+import {
+  configMap,
+  deliverPush,
+  reportFor,
+  startGitHubOperator,
+  startWebhookOperator,
+} from '../support/gitops.js';
 import type { OperatorProcess } from '../support/operator-process.js';
 import type { TestCluster } from '../support/cluster.js';
 import { git } from '../support/git.js';
 import { GitHubStandIn } from '../support/github/standin.js';
-import { startOperator } from '../support/operator-process.js';
 
 const exec = promisify(execFile);
 const ROUNDS = Number(process.env.FERRY_BENCH_ROUNDS ?? 20);
@@ -250,17 +255,7 @@ async function githubPolls(): Promise<void> {
     await git(clone, 'push', '-q', 'origin', 'HEAD:main');
   };
   await push('0');
-  const operator = await startOperator(kubeconfig, [
-    '--leader-elect=false',
-    '--github-repo',
-    'ferry-ml/models',
-    '--github-api-url',
-    github.url,
-    '--github-token-file',
-    join(work, 'token'),
-    '--git-interval',
-    '100ms',
-  ]);
+  const operator = await startGitHubOperator(kubeconfig, github, join(work, 'token'), '100ms');
   try {
     await until(async () => (await configMap(cluster, 'default', 'settings')) !== undefined);
     const start = github.exchanges.length;

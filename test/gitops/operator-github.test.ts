@@ -12,7 +12,8 @@ import { NS, startFerryCluster } from '../support/ferry.js';
 import { git } from '../support/git.js';
 import { GitHubStandIn } from '../support/github/standin.js';
 import type { Api } from '../support/kubelet.js';
-import { startOperator, type OperatorProcess } from '../support/operator-process.js';
+import { startGitHubOperator } from '../support/gitops.js';
+import type { OperatorProcess } from '../support/operator-process.js';
 
 const TOKEN = 'ghp_ferrytesttoken000000000000000000000';
 
@@ -58,17 +59,7 @@ describe('ferry operator --github-repo', () => {
 
   it('syncs the branch through the API and reports ferry/sync on the commit', async () => {
     const first = await push('one');
-    operator = await startOperator(kubeconfig, [
-      '--leader-elect=false',
-      '--github-repo',
-      'ferry-ml/models',
-      '--github-api-url',
-      github.url,
-      '--github-token-file',
-      join(work, 'token'),
-      '--git-interval',
-      '300ms',
-    ]);
+    operator = await startGitHubOperator(kubeconfig, github, join(work, 'token'), '300ms');
     const value = async () =>
       (
         (await api

@@ -128,3 +128,26 @@ export async function startWebhookOperator(
     ...args,
   ]);
 }
+
+/**
+ * `ferry operator` with no local repository, syncing `owner/repo` of a GitHub stand-in
+ * through the API at `github.url`, with the token in `tokenFile`, polling every `interval`.
+ */
+export function startGitHubOperator(
+  kubeconfig: string,
+  github: { url: string; owner: string; repo: string },
+  tokenFile: string,
+  interval: string,
+): Promise<OperatorProcess> {
+  return startOperator(kubeconfig, [
+    '--leader-elect=false',
+    '--github-repo',
+    `${github.owner}/${github.repo}`,
+    '--github-api-url',
+    github.url,
+    '--github-token-file',
+    tokenFile,
+    '--git-interval',
+    interval,
+  ]);
+}
