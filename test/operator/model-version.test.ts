@@ -124,18 +124,36 @@ describe('ferry operator: ModelVersions against a devcluster', () => {
     expect(condition(mv, 'Rejected')).toMatchObject({ reason: 'SignatureMismatch' });
   });
 
-  it('is Production while an InferenceService serves it as its stable version', async () => {
+  it('is Production once an InferenceService serves it, Ready, as its stable version', async () => {
     await createFerry(
       api,
       FerryResources.inferenceService,
       { name: 'iris' },
       { modelVersion: 'iris-v1' },
     );
-    // What the InferenceService controller reports once the version serves.
+    // Not before its model server answers.
+    const deployment = `/apis/apps/v1/namespaces/${NS}/deployments/iris-stable`;
+    const created = await eventually(
+      async () =>
+        (await api.request('GET', deployment).catch(() => undefined)) as
+          { metadata: { generation: number } } | undefined,
+      10_000,
+      'the stable Deployment',
+    );
+    expect((await read('iris-v1'))?.status?.stage).toBe('Candidate');
+    // Play the Deployment controller: one updated replica available.
     await api.request(
       'PATCH',
-      `${BASE}/inferenceservices/iris/status`,
-      { status: { stableVersion: 'iris-v1' } },
+      `${deployment}/status`,
+      {
+        status: {
+          observedGeneration: created.metadata.generation,
+          replicas: 1,
+          updatedReplicas: 1,
+          readyReplicas: 1,
+          availableReplicas: 1,
+        },
+      },
       'application/merge-patch+json',
     );
     const production = await modelVersionWhen(

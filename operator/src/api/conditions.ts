@@ -197,7 +197,7 @@ export const KindConditions: Readonly<Record<string, readonly ConditionDoc[]>> =
         {
           reason: 'Production',
           status: 'True',
-          meaning: 'An InferenceService serves it as its stable version.',
+          meaning: 'An InferenceService serves it, Ready, as its stable version.',
         },
         { reason: 'Archived', status: 'True', meaning: 'It served production and no longer does.' },
         { reason: 'Validating', status: 'False', meaning: 'The artifact has not been read yet.' },

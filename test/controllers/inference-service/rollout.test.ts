@@ -40,12 +40,13 @@ function service(
 
 function plan(
   svc: InferenceService,
-  options: { target?: TargetState; verdict?: Verdict; now?: number } = {},
+  options: { target?: TargetState; verdict?: Verdict; now?: number; stableAnswers?: boolean } = {},
 ) {
   return planRollout({
     service: svc,
     target: options.target ?? 'Ready',
     verdict: options.verdict,
+    stableAnswers: options.stableAnswers ?? true,
     nowMs: options.now ?? T0,
   });
 }
@@ -74,6 +75,18 @@ describe('planRollout', () => {
       reason: 'CanaryStarted',
       message: 'canary v2 started at 10% of traffic',
     });
+  });
+
+  it('starts no canary while the stable version does not answer, and looks again', () => {
+    const svc = service('v2', { stableVersion: 'v1' });
+    const result = plan(svc, { stableAnswers: false });
+    expect(result.status).toEqual(svc.status);
+    expect(result.transition).toBeUndefined();
+    expect(result.requeueAfterMs).toBeGreaterThan(0);
+  });
+
+  it('makes the first version stable though nothing answers yet', () => {
+    expect(plan(service('v1'), { stableAnswers: false }).status.stableVersion).toBe('v1');
   });
 
   it('replaces at once with the Recreate strategy', () => {

@@ -67,6 +67,17 @@ const ROLLED_BACK = service('iris', {
   },
 });
 
+/** An InferenceService's Ready condition, serving or not. */
+const readyCondition = (status: 'True' | 'False', reason: string) => ({
+  type: 'Ready',
+  status,
+  reason,
+  message: '',
+  lastTransitionTime: '2026-11-22T09:00:00Z',
+});
+const SERVING = readyCondition('True', 'Serving');
+const DEPLOYING = readyCondition('False', 'Deploying');
+
 const condition = (status: ModelVersionStatus, type: string) =>
   status.conditions?.find((c) => c.type === type);
 
@@ -227,9 +238,22 @@ describe('planModelVersion', () => {
     servedBy?: string[];
   }>([
     {
-      name: 'Production while a service serves it as stable',
-      services: [service('iris', { stableVersion: 'iris-v2' })],
+      name: 'Production while a service serves it, Ready, as stable',
+      services: [service('iris', { stableVersion: 'iris-v2', conditions: [SERVING] })],
       stage: 'Production',
+      servedBy: ['iris'],
+    },
+    {
+      name: 'a Candidate while its service does not answer yet',
+      services: [service('iris', { stableVersion: 'iris-v2', conditions: [DEPLOYING] })],
+      stage: 'Candidate',
+      servedBy: ['iris'],
+    },
+    {
+      name: 'a Candidate again, not Archived, once a served version stops answering',
+      services: [service('iris', { stableVersion: 'iris-v2', conditions: [DEPLOYING] })],
+      previous: 'Production',
+      stage: 'Candidate',
       servedBy: ['iris'],
     },
     {

@@ -126,9 +126,13 @@ function unavailableCanary(
 export function planInferenceService(observed: InferenceServiceObserved): InferenceServicePlan {
   const { service, modelVersions, deployments, nowMs } = observed;
   const generation = service.metadata.generation ?? 0;
+  const serving = service.status?.stableVersion;
   const rollout = planRollout({
     service,
     target: targetState(modelVersions.get(service.spec.modelVersion)),
+    stableAnswers:
+      service.spec.replicas === 0 ||
+      (serving !== undefined && answers(deployments.stable, serving)),
     verdict: unavailableCanary(service, deployments.canary, nowMs) ?? observed.verdict,
     nowMs,
   });

@@ -48,6 +48,11 @@ export interface RolloutObserved {
   target: TargetState;
   /** The analysis of the running canary step, when there is a canary. */
   verdict: Verdict | undefined;
+  /**
+   * Whether the stable version answers (its Deployment has an available pod running it).
+   * A canary is compared with stable, so none starts while stable is down.
+   */
+  stableAnswers: boolean;
   nowMs: number;
 }
 
@@ -230,6 +235,10 @@ export function planRollout(observed: RolloutObserved): RolloutPlan {
       status: { ...withoutCanary(previous), stableVersion: desired },
       transition: { type: 'Normal', reason: 'Deployed', message },
     };
+  }
+  if (!observed.stableAnswers) {
+    // Not Degraded: Ready already says the stable Deployment is not serving.
+    return { status: previous, requeueAfterMs: ANALYSIS_INTERVAL_MS };
   }
   return {
     status: {

@@ -7,7 +7,8 @@
  * controller writes it and it always agrees with what serves:
  * - Rejected: validation failed, or an InferenceService rolled it back (until a service
  *   serves it again, as a retry through `ferry.dev/retry` does);
- * - Production: some InferenceService serves it as its stable version;
+ * - Production: some InferenceService serves it, Ready, as its stable version (a stable
+ *   version that does not answer yet, or any more, is a Candidate);
  * - Archived: it was in Production and no service serves it any more;
  * - Candidate: otherwise.
  */
@@ -174,10 +175,15 @@ export function planModelVersion(observed: ModelVersionObserved): ModelVersionPl
   }
 
   const servedBy = servingServices(name, observed.services);
-  const stable = observed.services.some((service) => service.status?.stableVersion === name);
+  // Production only while a service serves it Ready as its stable version.
+  const stableIn = observed.services.filter((service) => service.status?.stableVersion === name);
+  const stable = stableIn.some(
+    (service) => getCondition(service.status?.conditions, 'Ready')?.status === 'True',
+  );
   let stage: ModelStage;
   if (rejection !== undefined) stage = 'Rejected';
   else if (stable) stage = 'Production';
+  else if (stableIn.length > 0) stage = 'Candidate';
   else if (previous.stage === 'Production' || previous.stage === 'Archived') stage = 'Archived';
   else stage = 'Candidate';
 
