@@ -67,8 +67,7 @@ const STALLING_CODES: ReadonlySet<number> = new Set([400, 403, 422]);
  * Cycles in the chain are tolerated.
  */
 export function classifyError(error: unknown): StalledError | WaitingError | undefined {
-  const seen = new Set<unknown>();
-  for (let current = error; current instanceof Error && !seen.has(current);) {
+  for (const current of causeChain(error)) {
     if (current instanceof StalledError || current instanceof WaitingError) return current;
     if (
       current instanceof ApiError &&
@@ -76,10 +75,18 @@ export function classifyError(error: unknown): StalledError | WaitingError | und
       STALLING_CODES.has(current.code)
     )
       return new StalledError(current.message, { reason: current.reason, cause: current });
-    seen.add(current);
-    current = current.cause;
   }
   return undefined;
+}
+
+/** `error` and its `cause`s, outermost first; a cycle ends the walk. */
+function* causeChain(error: unknown): Generator<Error> {
+  const seen = new Set<unknown>();
+  for (let current = error; current instanceof Error && !seen.has(current);) {
+    seen.add(current);
+    yield current;
+    current = current.cause;
+  }
 }
 
 /** How a failed reconcile shows in conditions: the error's kind, reason and message. */
@@ -110,12 +117,7 @@ export function summarizeError(error: unknown): ErrorSummary {
 }
 
 function findApiError(error: unknown): ApiError | undefined {
-  const seen = new Set<unknown>();
-  for (let current = error; current instanceof Error && !seen.has(current);) {
-    if (current instanceof ApiError) return current;
-    seen.add(current);
-    current = current.cause;
-  }
+  for (const current of causeChain(error)) if (current instanceof ApiError) return current;
   return undefined;
 }
 

@@ -94,13 +94,15 @@ export function datasetController(
     ProfileConfigMaps,
   );
 
-  async function steps(dataset: Dataset & KubernetesObject): Promise<DatasetPlan | undefined> {
+  async function steps(
+    dataset: Dataset & KubernetesObject,
+    due: boolean,
+  ): Promise<DatasetPlan | undefined> {
     const namespace = dataset.metadata.namespace ?? 'default';
     const profileMissing =
       dataset.status?.profileConfigMap !== undefined &&
       profiles.get(namespace, profileConfigMapName(dataset)) === undefined;
-    const decision = decideCheck(dataset, clock.now());
-    if (!decision.check && !profileMissing) return undefined;
+    if (!due && !profileMissing) return undefined;
 
     const outcome = await check(dataset, options.claims);
     const plan = planDataset(dataset, outcome, clock.now(), profileMissing);
@@ -130,7 +132,7 @@ export function datasetController(
       if (dataset === undefined || dataset.metadata.deletionTimestamp !== undefined) return {};
       const decision = decideCheck(dataset, clock.now());
       const result = await summarizeAndPatch(context, FerryResources.dataset, dataset, () =>
-        steps(dataset),
+        steps(dataset, decision.check),
       );
       // A Dataset not yet due is looked at again when it is.
       return decision.check ? result : { requeueAfterMs: decision.requeueAfterMs };

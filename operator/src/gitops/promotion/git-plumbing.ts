@@ -8,10 +8,10 @@
  * one succeeds.
  */
 
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GitError, runGit, type GitCommandOptions } from '../git/command.js';
 
 const ZERO_OID = '0000000000000000000000000000000000000000';
 
@@ -22,58 +22,26 @@ export interface TreeFile {
   sha: string;
 }
 
-export class GitError extends Error {
-  override readonly name = 'GitError';
-  constructor(
-    message: string,
-    readonly exitCode: number | undefined,
-  ) {
-    super(message);
-  }
-}
-
-export interface GitOptions {
-  env?: Record<string, string>;
-  input?: string;
-}
+export type GitOptions = Pick<GitCommandOptions, 'env' | 'input'>;
 
 /** Runs `git` in `gitDir` (a repository or its .git directory) and returns its stdout. */
-export function git(
+export async function git(
   gitDir: string,
   args: readonly string[],
   options: GitOptions = {},
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      ['-C', gitDir, ...args],
-      {
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        if (error === null) resolve(stdout);
-        else
-          reject(
-            new GitError(
-              `git ${args[0] ?? ''} failed: ${stderr.trim() || error.message}`,
-              typeof error.code === 'number' ? error.code : undefined,
-            ),
-          );
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-  });
+  return (await runGit(['-C', gitDir, ...args], options)).stdout.toString('utf8');
 }
 
 /** The commit `ref` names, or undefined when it does not exist. */
 export async function resolveCommit(gitDir: string, ref: string): Promise<string | undefined> {
-  try {
-    return (await git(gitDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
-  } catch (error) {
-    if (error instanceof GitError && error.exitCode === 1) return undefined;
-    throw error;
-  }
+  const result = await runGit(
+    ['-C', gitDir, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`],
+    {
+      allowExitCodes: [1],
+    },
+  );
+  return result.exitCode === 1 ? undefined : result.stdout.toString('utf8').trim();
 }
 
 /** Every blob of `commit`'s tree, with its path. */
@@ -98,13 +66,10 @@ export async function isAncestor(
   ancestor: string,
   descendant: string,
 ): Promise<boolean> {
-  try {
-    await git(gitDir, ['merge-base', '--is-ancestor', ancestor, descendant]);
-    return true;
-  } catch (error) {
-    if (error instanceof GitError && error.exitCode === 1) return false;
-    throw error;
-  }
+  const result = await runGit(['-C', gitDir, 'merge-base', '--is-ancestor', ancestor, descendant], {
+    allowExitCodes: [1],
+  });
+  return result.exitCode === 0;
 }
 
 export interface OneCommit {

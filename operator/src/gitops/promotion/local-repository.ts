@@ -14,7 +14,6 @@ import { dirname } from 'node:path';
 import {
   createBranch,
   git,
-  GitError,
   isAncestor,
   listFiles,
   readBlob,
@@ -23,6 +22,7 @@ import {
 } from './git-plumbing.js';
 import type { Proposal } from './plan.js';
 import type { CommittedFile, ProposalRepository, ProposalRequest } from './repository.js';
+import { GitError } from '../git/command.js';
 
 export interface LocalRepositoryOptions {
   gitDir: string;
