@@ -7,10 +7,15 @@
  * - a term's manager starts only after `newManager` built it, and stops before the next
  *   term can begin (the elector hands out one term at a time);
  * - `onStarted`'s stop function runs before the manager stops;
+ * - shutdown is honoured at every point of a term, including while the caches wait for an
+ *   API server that does not answer;
+ * - once shutdown is asked for, the term has `gracePeriodMs` to stop; work still running
+ *   then is abandoned and the result says so;
  * - the result says whether leadership was lost (the replica should exit so a fresh one
  *   campaigns) or the replica was asked to stop.
  */
 
+import { realClock, type Clock } from './clock.js';
 import type { LeaderElector } from './leader-election.js';
 import type { Manager } from './manager.js';
 
@@ -24,21 +29,47 @@ export interface ElectedOptions {
   onStarted?: (manager: Manager) => (() => Promise<void>) | undefined;
   /** Told when a term begins (true) and ends (false). */
   onLeading?: (leading: boolean) => void;
+  /** How long stopping may take once shutdown is asked for; default 25 s. */
+  gracePeriodMs?: number;
+  clock?: Clock;
+}
+
+export interface ElectedResult {
+  lostLeadership: boolean;
+  /** The grace period ended with work still running (in-flight reconciles, a Lease release). */
+  abandoned: boolean;
 }
 
 /** Runs until shutdown or lost leadership; resolves with which it was. */
-export async function runElected(options: ElectedOptions): Promise<{ lostLeadership: boolean }> {
+export async function runElected(options: ElectedOptions): Promise<ElectedResult> {
+  const { shutdown } = options;
+  const life = lead(options);
+  const finished = await withinGrace(
+    life,
+    shutdown,
+    options.gracePeriodMs ?? 25_000,
+    options.clock ?? realClock,
+  );
+  return finished
+    ? { ...(await life), abandoned: false }
+    : { lostLeadership: false, abandoned: true };
+}
+
+async function lead(options: ElectedOptions): Promise<{ lostLeadership: boolean }> {
   const { elector, shutdown } = options;
   const term = async (lost: AbortSignal): Promise<void> => {
     options.onLeading?.(true);
+    const ending = AbortSignal.any([lost, shutdown]);
     const manager = options.newManager();
-    await manager.start();
-    const stopExtras = options.onStarted?.(manager);
-    await untilAborted([lost, shutdown]);
-    await stopExtras?.();
+    if (await manager.start(ending)) {
+      const stopExtras = options.onStarted?.(manager);
+      await untilAborted(ending);
+      await stopExtras?.();
+    }
     await manager.stop();
     options.onLeading?.(false);
   };
+  if (shutdown.aborted) return { lostLeadership: false };
   if (elector === undefined) {
     await term(new AbortController().signal);
     return { lostLeadership: false };
@@ -54,16 +85,36 @@ export async function runElected(options: ElectedOptions): Promise<{ lostLeaders
   return { lostLeadership: !shutdown.aborted };
 }
 
-function untilAborted(signals: readonly AbortSignal[]): Promise<void> {
+/** Whether `work` settles no later than `graceMs` after `shutdown` aborts. */
+async function withinGrace(
+  work: Promise<unknown>,
+  shutdown: AbortSignal,
+  graceMs: number,
+  clock: Clock,
+): Promise<boolean> {
+  const cancelGrace = new AbortController();
+  const graceOver = untilAborted(shutdown)
+    .then(() => clock.sleep(graceMs, cancelGrace.signal))
+    .then(
+      () => false as const,
+      () => true as const,
+    );
+  try {
+    return await Promise.race([work.then(() => true as const), graceOver]);
+  } finally {
+    cancelGrace.abort();
+  }
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signals.some((signal) => signal.aborted)) resolve();
-    for (const signal of signals)
-      signal.addEventListener(
-        'abort',
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
+    if (signal.aborted) resolve();
+    signal.addEventListener(
+      'abort',
+      () => {
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

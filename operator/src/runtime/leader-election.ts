@@ -49,6 +49,7 @@ export class LeaderElector {
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
   private readonly stopping = new AbortController();
+  private stoppedOnce: Promise<void> | undefined;
   private observedRecord = '';
   private observedTime = 0;
   private leading: AbortController | undefined;
@@ -104,11 +105,16 @@ export class LeaderElector {
     leading.abort();
   }
 
-  /** Stops campaigning or leading; releases the Lease if this candidate holds it. */
-  async stop(): Promise<void> {
+  /**
+   * Stops campaigning or leading; releases the Lease if this candidate holds it. Every call
+   * resolves when that one release has finished.
+   */
+  stop(): Promise<void> {
+    if (this.stoppedOnce !== undefined) return this.stoppedOnce;
     const wasLeader = this.isLeader;
     this.stopping.abort();
-    if (wasLeader) await this.release();
+    this.stoppedOnce = wasLeader ? this.release() : Promise.resolve();
+    return this.stoppedOnce;
   }
 
   private stopped(): boolean {

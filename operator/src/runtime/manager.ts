@@ -7,6 +7,8 @@
  *   a partial cache;
  * - an add, update, delete or resync of a primary object enqueues its key; a change to a
  *   watched secondary enqueues the keys its mapper returns (its controller owner, say);
+ * - `start(signal)` gives up waiting for the caches when `signal` aborts (shutdown while the
+ *   API server is unreachable), and then starts no worker;
  * - `stop()` stops feeding queues, lets in-flight reconciles finish, then stops informers.
  */
 
@@ -123,9 +125,13 @@ export class Manager {
     for (const watch of controller.watches ?? []) this.informer(watch.resource, watch.selection);
   }
 
-  /** Starts informers, waits until all have synced, then starts every controller's workers. */
-  async start(): Promise<void> {
-    if (this.started) return;
+  /**
+   * Starts informers, waits until all have synced, then starts every controller's workers.
+   * Resolves true once the workers run, or false if `signal` aborted before the caches
+   * synced (no worker was started; `stop()` still stops the informers).
+   */
+  async start(signal?: AbortSignal): Promise<boolean> {
+    if (this.started) return this.pools.length > 0;
     this.started = true;
     for (const controller of this.controllers) {
       const metrics = this.options.metrics;
@@ -154,7 +160,13 @@ export class Manager {
       }
     }
     for (const informer of this.informers.values()) informer.start();
-    await Promise.all([...this.informers.values()].map((informer) => informer.waitForSync()));
+    const synced = Promise.all(
+      [...this.informers.values()].map((informer) => informer.waitForSync()),
+    );
+    if (!(await settledBefore(synced, signal))) {
+      this.log.info({}, 'stopped before the caches synced');
+      return false;
+    }
     this.log.info({ informers: this.informers.size }, 'caches synced; starting controllers');
     for (const { controller, queue } of this.queues) {
       this.pools.push(
@@ -171,11 +183,36 @@ export class Manager {
         }),
       );
     }
+    return true;
   }
 
   /** Finishes in-flight reconciles, then stops watching. */
   async stop(): Promise<void> {
     await Promise.all(this.pools.map((pool) => pool.stop()));
     await Promise.all([...this.informers.values()].map((informer) => informer.stop()));
+  }
+}
+
+/** Whether `work` settled before `signal` aborted; false at once if it already had. */
+async function settledBefore(
+  work: Promise<unknown>,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  if (signal === undefined) {
+    await work;
+    return true;
+  }
+  if (signal.aborted) return false;
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<false>((resolve) => {
+    onAbort = () => {
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -44,13 +44,16 @@ Flags:
   --retry-period D                (default 2s)
   --identity ID                   this replica's name in the Lease (default hostname_pid)
   --resync-period D               re-check every object this often (default 10m)
+  --shutdown-grace-period D       how long SIGTERM waits for in-flight work (default 25s)
   --claim NAME=DIR                where PersistentVolumeClaim NAME is mounted (repeatable)
   --default-output URI            artifact location of TrainingJobs without spec.output
   --serve-image IMAGE             image of model server pods (default ${FERRY_IMAGE_REPOSITORY}:<version>)
   --log-level LEVEL               debug, info, warn or error (default info)
 ${gitopsUsage}
 
-SIGTERM or SIGINT finishes in-flight reconciles, releases the Lease, and exits.`;
+SIGTERM or SIGINT finishes in-flight reconciles, releases the Lease, and exits 0, even
+while the API server is unreachable. Work still running after the grace period is
+abandoned, and the exit status is then 1.`;
 
 function durationFlag(name: string, value: string): number {
   const ms = parseDuration(value);
@@ -91,6 +94,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
       'retry-period': { type: 'string', default: '2s' },
       identity: { type: 'string' },
       'resync-period': { type: 'string', default: '10m' },
+      'shutdown-grace-period': { type: 'string', default: '25s' },
       claim: { type: 'string', multiple: true, default: [] },
       'default-output': { type: 'string', default: 'pvc://ferry-models' },
       'serve-image': {
@@ -114,8 +118,15 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     retryPeriodMs: durationFlag('retry-period', values['retry-period']),
   };
   const resyncMs = durationFlag('resync-period', values['resync-period']);
+  const gracePeriodMs = durationFlag('shutdown-grace-period', values['shutdown-grace-period']);
   const { host, port } = splitAddress(values['bind-address']);
   const log = createLogger(values['log-level']);
+  // Listen from the start: a signal during start-up is a shutdown like any other.
+  const shutdown = new AbortController();
+  void untilShutdownSignal().then((signal) => {
+    log.info({ signal }, 'shutting down: finishing in-flight reconciles');
+    shutdown.abort();
+  });
   const identity = values.identity ?? `${hostname()}_${process.pid}`;
 
   let kubeConfig: KubeConfig;
@@ -164,12 +175,6 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
       })
     : undefined;
 
-  const shutdown = new AbortController();
-  void untilShutdownSignal().then((signal) => {
-    log.info({ signal }, 'shutting down: finishing in-flight reconciles');
-    shutdown.abort();
-  });
-
   const newManager = (): Manager => {
     const current = new Manager({
       client,
@@ -202,9 +207,10 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
   let exit: ExitCode = ExitCode.ok;
   try {
     metrics.setLeader(values['leader-election-id'], false);
-    const { lostLeadership } = await runElected({
+    const { lostLeadership, abandoned } = await runElected({
       elector,
       shutdown: shutdown.signal,
+      gracePeriodMs,
       newManager,
       onLeading: (leading) => {
         metrics.setLeader(values['leader-election-id'], leading);
@@ -215,7 +221,13 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
         return gitops?.startGitSync({ client, recorder });
       },
     });
-    if (lostLeadership) {
+    if (abandoned) {
+      log.error(
+        { identity, gracePeriodMs },
+        'shutdown grace period over: abandoning in-flight reconciles and the Lease release',
+      );
+      exit = ExitCode.failed;
+    } else if (lostLeadership) {
       log.error({ identity }, 'lost leadership; exiting so a fresh replica can campaign');
       exit = ExitCode.failed;
     }
