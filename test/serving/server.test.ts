@@ -452,9 +452,10 @@ describe('/metrics and /samples', () => {
       const labels = 'model="iris",version="4"';
       expect(samples.get(`ferry_serve_requests_total{${labels},code="200"}`)).toBe(3);
       expect(samples.get(`ferry_serve_requests_total{${labels},code="400"}`)).toBe(1);
-      expect(samples.get(`ferry_serve_request_duration_seconds_count{${labels}}`)).toBe(4);
+      // The refused request is counted, but not timed.
+      expect(samples.get(`ferry_serve_request_duration_seconds_count{${labels}}`)).toBe(3);
       expect(samples.get(`ferry_serve_request_duration_seconds_bucket{le="+Inf",${labels}}`)).toBe(
-        4,
+        3,
       );
       expect(samples.get(`ferry_serve_batch_size_count{${labels}}`)).toBe(3);
       expect(samples.get(`ferry_serve_batch_size_bucket{le="1",${labels}}`)).toBe(3);

@@ -19,8 +19,8 @@ export class ServeMetrics {
   readonly #requests: Counter<'model' | 'version' | 'code'>;
   readonly #model: string;
   readonly #version: string;
-  /** Seconds from request start to response, by model and version, for every infer request. */
-  readonly latency: Histogram.Internal<'model' | 'version'>;
+  /** Seconds from request start to response, for every infer request not refused with a 4xx. */
+  readonly #latency: Histogram.Internal<'model' | 'version'>;
   /** Rows per model run. */
   readonly batchSize: Histogram.Internal<'model' | 'version'>;
   /** Seconds per model run. */
@@ -46,9 +46,9 @@ export class ServeMetrics {
       labelNames: ['model', 'version', 'code'],
       registers,
     });
-    this.latency = new Histogram({
+    this.#latency = new Histogram({
       name: 'ferry_serve_request_duration_seconds',
-      help: 'Inference request latency from first byte read to response written',
+      help: 'Inference request latency from first byte read to response written, except requests refused with a 4xx',
       labelNames: ['model', 'version'],
       buckets: [...LATENCY_BUCKETS],
       registers,
@@ -83,8 +83,13 @@ export class ServeMetrics {
 
   readonly #byCode = new Map<number, Counter.Internal>();
 
-  /** Counts one finished infer request with its status code. */
-  countRequest(code: number): void {
+  /**
+   * Counts one finished infer request under its status code and, unless it was refused
+   * with a 4xx, times it. A refusal is the client's mistake and cheap to answer: timing it
+   * would let a flood of bad requests pull down the p99 the canary analysis judges.
+   */
+  recordRequest(code: number, seconds: number): void {
+    if (code < 400 || code >= 500) this.#latency.observe(seconds);
     let counter = this.#byCode.get(code);
     if (counter === undefined) {
       counter = this.#requests.labels({

@@ -21,10 +21,7 @@ import type { SamplesSnapshot } from '../../../operator/src/serving/samples.js';
 /** The exposition text a real `ferry serve` pod would publish after these requests. */
 async function podMetrics(requests: { code: number; seconds: number }[]): Promise<string> {
   const metrics = new ServeMetrics('iris', 'v2');
-  for (const request of requests) {
-    metrics.countRequest(request.code);
-    metrics.latency.observe(request.seconds);
-  }
+  for (const request of requests) metrics.recordRequest(request.code, request.seconds);
   return metrics.registry.metrics();
 }
 
@@ -47,12 +44,36 @@ describe('reading serving metrics', () => {
         ]),
       ),
     );
-    expect(a).toMatchObject({ requests: 100, serverErrors: 2 });
-    expect(a.latency.at(-1)).toEqual({ le: Infinity, count: 100 });
-    expect(a.latency.find((bucket) => bucket.le === 0.0025)?.count).toBe(98);
+    // The 400 is the client's mistake: in neither the requests judged nor the latency.
+    expect(a).toMatchObject({ requests: 99, serverErrors: 2 });
+    expect(a.latency.at(-1)).toEqual({ le: Infinity, count: 99 });
+    expect(a.latency.find((bucket) => bucket.le === 0.0025)?.count).toBe(97);
     const b = servingFigures(parsePrometheusText(await podMetrics([{ code: 200, seconds: 0.5 }])));
-    expect(mergeFigures([a, b])).toMatchObject({ requests: 101, serverErrors: 2 });
-    expect(mergeFigures([a, b]).latency.at(-1)).toEqual({ le: Infinity, count: 101 });
+    expect(mergeFigures([a, b])).toMatchObject({ requests: 100, serverErrors: 2 });
+    expect(mergeFigures([a, b]).latency.at(-1)).toEqual({ le: Infinity, count: 100 });
+  });
+
+  it('leaves a flood of fast 4xx out of the error rate and the p99 of a slow, failing canary', async () => {
+    const figures = servingFigures(
+      parsePrometheusText(
+        await podMetrics([
+          ...Array.from({ length: 90 }, () => ({ code: 200, seconds: 0.2 })),
+          ...Array.from({ length: 10 }, () => ({ code: 500, seconds: 0.2 })),
+          ...Array.from({ length: 10_000 }, () => ({ code: 400, seconds: 0.0001 })),
+        ]),
+      ),
+    );
+    const judge = (canary: ServingFigures, bounds = BOUNDS) =>
+      judgeCanary({ canary, canaryPredictions: [], stablePredictions: [], bounds });
+    expect(judge(figures)).toMatchObject({
+      verdict: 'fail',
+      reason: 'ErrorRateExceeded',
+      message: expect.stringContaining('error rate 0.100') as unknown,
+    });
+    expect(judge(figures, { ...BOUNDS, maxErrorRate: 1 })).toMatchObject({
+      verdict: 'fail',
+      reason: 'LatencyExceeded',
+    });
   });
 
   it('parses labels with escapes and skips comments', () => {
@@ -121,6 +142,13 @@ describe('predictionHistograms', () => {
     const [c, s] = predictionHistograms(canary, stable, 4);
     expect([...c.keys()].sort()).toEqual(['0', '1']);
     expect([...s.keys()].sort()).toEqual(['2', '3']);
+  });
+
+  it('bins a reservoir far larger than the call stack allows as arguments', () => {
+    const many = Array.from({ length: 300_000 }, (_, i) => i);
+    const [c, s] = predictionHistograms(many, many, 10);
+    expect([...c.values()].reduce((a, b) => a + b, 0)).toBe(300_000);
+    expect(s.get('9')).toBe(30_000);
   });
 });
 

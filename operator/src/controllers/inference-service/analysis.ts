@@ -2,7 +2,9 @@
  * Canary analysis, as pure functions: figures read from the model servers' Prometheus
  * metrics and prediction samples, and the verdict against the InferenceService's bounds.
  *
- * - error rate: 5xx responses over all responses (4xx are the client's mistakes);
+ * - error rate: 5xx responses over the responses the server is accountable for, 2xx and
+ *   5xx; 4xx are the client's mistakes and count nowhere, not even towards `minRequests`,
+ *   so a flood of bad requests can neither roll a good canary back nor hide a bad one;
  * - p99 latency: from the request-duration histogram, with Prometheus's
  *   `histogram_quantile` interpolation;
  * - prediction drift: Jensen-Shannon divergence (base 2, so 0..1) between the canary's and
@@ -47,6 +49,7 @@ export function parsePrometheusText(text: string): MetricSample[] {
 
 /** What one or more serving pods report, summed. */
 export interface ServingFigures {
+  /** Responses other than 4xx. */
   requests: number;
   serverErrors: number;
   /** Cumulative `le` buckets of request duration, in seconds, ascending, ending at +Inf. */
@@ -59,8 +62,10 @@ export function servingFigures(samples: readonly MetricSample[]): ServingFigures
   const buckets = new Map<number, number>();
   for (const sample of samples) {
     if (sample.name === 'ferry_serve_requests_total') {
+      const code = Number(sample.labels.code);
+      if (code >= 400 && code < 500) continue;
       requests += sample.value;
-      if (Number(sample.labels.code) >= 500) serverErrors += sample.value;
+      if (code >= 500) serverErrors += sample.value;
     } else if (sample.name === 'ferry_serve_request_duration_seconds_bucket') {
       const le = sample.labels.le === '+Inf' ? Infinity : Number(sample.labels.le);
       buckets.set(le, (buckets.get(le) ?? 0) + sample.value);
@@ -210,9 +215,13 @@ export function predictionHistograms(
   const numeric = [...canary, ...stable].every((value) => typeof value === 'number');
   const distinct = new Set([...canary, ...stable]).size;
   if (!numeric || distinct <= bins) return [counts(canary.map(String)), counts(stable.map(String))];
-  const values = [...canary, ...stable] as number[];
-  const low = Math.min(...values);
-  const width = (Math.max(...values) - low) / bins;
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of [...canary, ...stable] as number[]) {
+    low = Math.min(low, value);
+    high = Math.max(high, value);
+  }
+  const width = (high - low) / bins;
   const bin = (value: number | string): string =>
     String(Math.min(bins - 1, Math.floor(((value as number) - low) / width)));
   return [counts(canary.map(bin)), counts(stable.map(bin))];

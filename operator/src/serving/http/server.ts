@@ -267,8 +267,7 @@ export class ModelServer {
     } catch (error) {
       code = this.#fail(request, response, error);
     } finally {
-      this.metrics.countRequest(code);
-      this.metrics.latency.observe((performance.now() - started) / 1000);
+      this.metrics.recordRequest(code, (performance.now() - started) / 1000);
       this.#active -= 1;
       if (this.#active === 0 && this.#drained !== undefined) this.#drained();
     }
