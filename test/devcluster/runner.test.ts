@@ -350,7 +350,8 @@ describe('local runner: Deployments', () => {
         },
       },
     });
-    const after = await podsOf(await converged('roll', 2));
+    // One pod at a time (maxSurge 1, maxUnavailable 0 of 2), each waiting for the last to be Ready.
+    const after = await podsOf(await converged('roll', 2, 40_000));
     const oldNames = new Set(before.map((pod) => pod.metadata.name));
     expect(after.filter((pod) => oldNames.has(pod.metadata.name))).toEqual([]);
     const hashes = new Set(after.map((pod) => pod.metadata.labels?.['pod-template-hash']));

@@ -3,8 +3,8 @@
  * them. Pure but for the random name suffix.
  */
 import { randomInt } from 'node:crypto';
+import { canonicalJson } from '../core/json.js';
 import {
-  isObject,
   objectAt,
   stringsAt,
   type Json,
@@ -33,7 +33,7 @@ export function randomSuffix(): string {
  */
 export function templateHash(template: Json, collisionCount = 0): string {
   let hash = 0x811c9dc5;
-  const text = canonical(template) + (collisionCount === 0 ? '' : String(collisionCount));
+  const text = canonicalJson(template) + (collisionCount === 0 ? '' : String(collisionCount));
   for (const byte of Buffer.from(text, 'utf8')) {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
@@ -42,13 +42,6 @@ export function templateHash(template: Json, collisionCount = 0): string {
     /\d/g,
     (digit) => ALPHABET[digit.charCodeAt(0) % ALPHABET.length] ?? '',
   );
-}
-
-function canonical(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (!isObject(value)) return JSON.stringify(value);
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(value[key] ?? null)}`).join(',')}}`;
 }
 
 export interface PodOwner {
