@@ -96,6 +96,24 @@ describe('kubectl typed creates (protobuf bodies)', () => {
     );
     expect(job).toBe('busybox Never');
   });
+
+  // A Deployment's spec.replicas is a pointer: a zero that was sent is kept, and only an
+  // absent one is defaulted to 1. Both the protobuf create and the scale subresource keep 0.
+  it('keeps replicas 0 from a create and from kubectl scale', async () => {
+    const created = await h.kubectl([
+      'create',
+      'deployment',
+      'none',
+      '--image=nginx:1',
+      '--replicas=0',
+    ]);
+    expect(created.stdout.trim()).toBe('deployment.apps/none created');
+    expect(await jsonpath('deploy', 'none', '{.spec.replicas}')).toBe('0');
+    await h.kubectl(['create', 'deployment', 'some', '--image=nginx:1', '--replicas=2']);
+    const scaled = await h.kubectl(['scale', 'deployment', 'some', '--replicas=0']);
+    expect(scaled.stdout.trim()).toBe('deployment.apps/some scaled');
+    expect(await jsonpath('deploy', 'some', '{.spec.replicas}')).toBe('0');
+  });
 });
 
 describe('unknown fields', () => {

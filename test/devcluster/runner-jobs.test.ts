@@ -202,6 +202,12 @@ async function podsOf(uid: string): Promise<Pod[]> {
   );
 }
 
+/** Pods labelled `app=<app>` (a Deployment's pods belong to its ReplicaSet, not to it). */
+async function podsLabelled(app: string): Promise<Pod[]> {
+  const list = (await api().request('GET', PODS)) as { items: Pod[] };
+  return list.items.filter((pod) => pod.metadata.labels?.['app'] === app);
+}
+
 async function jobWhen(
   name: string,
   what: string,
@@ -514,10 +520,10 @@ describe('local runner: kubectl logs', () => {
     const crasher = deploymentOf('crasher', 1, {
       command: ['/bin/sh', '-c', 'echo "run started"; sleep 0.2; exit 1'],
     });
-    const created = (await api().request('POST', DEPLOYMENTS, crasher)) as Job;
+    await api().request('POST', DEPLOYMENTS, crasher);
     const pod = await eventually(
       async () => {
-        const [found] = await podsOf(created.metadata.uid);
+        const [found] = await podsLabelled('crasher');
         return (found?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? found : undefined;
       },
       15_000,

@@ -19,6 +19,7 @@ const PREFIX = '127.0.201.';
 const NAMESPACE = 'default';
 const DEPLOYMENTS = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`;
 const PODS = `/api/v1/namespaces/${NAMESPACE}/pods`;
+const REPLICA_SETS = `/apis/apps/v1/namespaces/${NAMESPACE}/replicasets`;
 const MERGE = 'application/merge-patch+json';
 const SETOSA = [5.1, 3.5, 1.4, 0.2];
 
@@ -149,11 +150,27 @@ async function getDeployment(name: string): Promise<Deployment> {
   return (await api().request('GET', `${DEPLOYMENTS}/${name}`)) as Deployment;
 }
 
+interface ReplicaSet {
+  metadata: Pod['metadata'] & { annotations?: Record<string, string> };
+  spec: { replicas: number };
+}
+
+const controls = (owner: { metadata: { uid: string } }, object: Pod | ReplicaSet): boolean =>
+  object.metadata.ownerReferences?.some(
+    (reference) => reference.uid === owner.metadata.uid && reference.controller === true,
+  ) ?? false;
+
+/** The ReplicaSets the Deployment controls. */
+async function replicaSetsOf(deployment: Deployment): Promise<ReplicaSet[]> {
+  const list = (await api().request('GET', REPLICA_SETS)) as { items: ReplicaSet[] };
+  return list.items.filter((replicaSet) => controls(deployment, replicaSet));
+}
+
+/** The pods of the Deployment's ReplicaSets. */
 async function podsOf(deployment: Deployment): Promise<Pod[]> {
+  const replicaSets = await replicaSetsOf(deployment);
   const list = (await api().request('GET', PODS)) as { items: Pod[] };
-  return list.items.filter((pod) =>
-    pod.metadata.ownerReferences?.some((owner) => owner.uid === deployment.metadata.uid),
-  );
+  return list.items.filter((pod) => replicaSets.some((replicaSet) => controls(replicaSet, pod)));
 }
 
 function condition(conditions: Condition[] | undefined, type: string): Condition | undefined {
@@ -241,14 +258,28 @@ describe('local runner: Deployments', () => {
     });
     expect(deployment.status?.availableReplicas).toBe(1);
 
+    // As the Deployment controller makes them: one ReplicaSet `<deployment>-<hash>` at
+    // revision 1, whose pods are `<replicaset>-<5 random>` and carry the hash label.
+    const [replicaSet, ...others] = await replicaSetsOf(deployment);
+    expect(others).toEqual([]);
+    const hash = /^one-([a-z0-9]+)$/.exec(replicaSet?.metadata.name ?? '')?.[1];
+    expect(hash).toBeDefined();
+    expect(replicaSet?.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('1');
+    expect(replicaSet?.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Deployment', name: 'one', controller: true }),
+    ]);
     const [pod] = await podsOf(deployment);
-    expect(pod?.metadata.name).toMatch(/^one-[a-z0-9]+-[a-z0-9]{5}$/);
+    expect(pod?.metadata.name).toMatch(new RegExp(`^one-${hash ?? ''}-[a-z0-9]{5}$`));
     expect(pod?.metadata.labels).toMatchObject({
       'ferry.dev/inference-service': 'one',
-      'pod-template-hash': expect.stringMatching(/^[a-z0-9]+$/) as unknown,
+      'pod-template-hash': hash,
     });
     expect(pod?.metadata.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'Deployment', name: 'one', controller: true }),
+      expect.objectContaining({
+        kind: 'ReplicaSet',
+        name: replicaSet?.metadata.name,
+        controller: true,
+      }),
     ]);
     expect(pod?.spec.nodeName).toBe('local');
     expect(pod?.status).toMatchObject({ phase: 'Running', hostIP: '127.0.0.1' });
@@ -319,7 +350,8 @@ describe('local runner: Deployments', () => {
         },
       },
     });
-    const after = await podsOf(await converged('roll', 2));
+    // One pod at a time (maxSurge 1, maxUnavailable 0 of 2), each waiting for the last to be Ready.
+    const after = await podsOf(await converged('roll', 2, 40_000));
     const oldNames = new Set(before.map((pod) => pod.metadata.name));
     expect(after.filter((pod) => oldNames.has(pod.metadata.name))).toEqual([]);
     const hashes = new Set(after.map((pod) => pod.metadata.labels?.['pod-template-hash']));
@@ -338,8 +370,8 @@ describe('local runner: Deployments', () => {
       return true;
     });
     await converged('roll', 1);
-    // Pods, Deployments, Jobs and Services.
-    expect(cluster.devcluster.openWatches).toBe(4);
+    // Pods, Deployments, ReplicaSets, Jobs and Services.
+    expect(cluster.devcluster.openWatches).toBe(5);
   });
 
   it('keeps a pod whose model fails its digest check unready, restarting, with the reason', async () => {

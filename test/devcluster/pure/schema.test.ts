@@ -127,3 +127,27 @@ describe('validation', () => {
     expect(check(spec)).toEqual([expected]);
   });
 });
+
+describe('unique lists', () => {
+  // A quadratic check compares 50,000 items pairwise (over two minutes here); the
+  // check must find the one repeat of a list that long within the test's time limit.
+  it('finds the one repeated item of a 50,000-item set', () => {
+    const tags = Array.from({ length: 50_000 }, (_, index) => `tag-${index}`);
+    tags.push('tag-12345');
+    const causes = validate({ spec: { model: 'm', tags } }, schema);
+    expect(causes.map((cause) => `${cause.field}: ${cause.message}`)).toEqual([
+      'spec.tags[50000]: Duplicate value: "tag-12345"',
+    ]);
+    expect(validate({ spec: { model: 'm', tags: tags.slice(0, -1) } }, schema)).toEqual([]);
+  });
+
+  it('treats objects with the same fields in another order as the same item (uniqueItems)', () => {
+    const unique: JsonObject = {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+    };
+    const items = [{ a: 1, b: [1, { c: 2, d: 3 }] }, { b: [1, { d: 3, c: 2 }], a: 1 }, { a: 2 }];
+    expect(validate(items, unique).map((cause) => cause.field)).toEqual(['[1]']);
+  });
+});

@@ -31,6 +31,17 @@ export function deepEqual(a: Json | undefined, b: Json | undefined): boolean {
   return false;
 }
 
+/**
+ * `value` serialised with every object's keys sorted, so two values are {@link deepEqual}
+ * exactly when their canonical texts are equal: a key for sets and hashes.
+ */
+export function canonicalJson(value: Json): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (!isObject(value)) return JSON.stringify(value);
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] ?? null)}`).join(',')}}`;
+}
+
 /** The value at `path`, or undefined when any step is missing. */
 export function getPath(value: Json | undefined, path: readonly string[]): Json | undefined {
   let current = value;

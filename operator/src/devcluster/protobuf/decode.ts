@@ -1,15 +1,17 @@
 /**
  * Decodes the Kubernetes protobuf envelope (`k8s\0` + runtime.Unknown) for every kind
  * whose message the real `k8s.io/api` descriptions define, into the JSON a real server
- * would store and show. Go's encoder writes every non-pointer field, so zero values
- * (empty strings, 0, false, empty lists and maps) are dropped as JSON's `omitempty`
- * drops them; apimachinery's special types (Time, MicroTime, Duration, Quantity,
+ * would store and show. Go's encoder writes every field it holds by value, so their zero
+ * values (empty strings, 0, false, empty lists and maps) are dropped as JSON's `omitempty`
+ * drops them. A pointer field is encoded only when set, so its zero value is kept:
+ * `replicas: 0` stays 0 and is not defaulted to 1. List elements are always kept.
+ * apimachinery's special types (Time, MicroTime, Duration, Quantity,
  * IntOrString, RawExtension, FieldsV1) get their JSON forms.
  */
 import protobuf from 'protobufjs';
 import { ApiError, unsupportedMediaType } from '../core/errors.js';
 import type { Json, JsonObject } from '../core/json.js';
-import { kubernetesTypes } from './descriptors.js';
+import { byValue, kubernetesTypes } from './descriptors.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from('k8s\0', 'latin1');
@@ -97,23 +99,26 @@ function isMapEntry(type: protobuf.Type): boolean {
   return type.name.endsWith('Entry') && names.join(',') === 'key,value';
 }
 
-function scalar(field: protobuf.Field, value: unknown): Json | undefined {
+/** A scalar's JSON value; its zero value is undefined (omitted) unless `keepZero`. */
+function scalar(field: protobuf.Field, value: unknown, keepZero: boolean): Json | undefined {
   if (value instanceof Uint8Array) {
-    return value.length === 0 ? undefined : Buffer.from(value).toString('base64');
+    // A []byte is a slice: omitempty drops an empty one whether or not it was set.
+    return value.length === 0 && !keepZero ? undefined : Buffer.from(value).toString('base64');
   }
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'boolean') return value ? true : undefined;
+  if (typeof value === 'string') return value === '' && !keepZero ? undefined : value;
+  if (typeof value === 'boolean') return value || keepZero ? value : undefined;
   if (field.long || typeof value === 'number') {
     const n = number(value);
-    return n === 0 ? undefined : n;
+    return n === 0 && !keepZero ? undefined : n;
   }
   return undefined;
 }
 
-function valueOf(field: protobuf.Field, value: unknown): Json | undefined {
+/** `keepZero` for list elements and for fields Go holds as pointers. */
+function valueOf(field: protobuf.Field, value: unknown, keepZero: boolean): Json | undefined {
   const type = field.resolvedType;
   if (type instanceof protobuf.Type) return messageToJson(type, value as Message);
-  return scalar(field, value);
+  return scalar(field, value, keepZero);
 }
 
 function messageToJson(type: protobuf.Type, message: Message): Json | undefined {
@@ -129,17 +134,16 @@ function messageToJson(type: protobuf.Type, message: Message): Json | undefined 
       const map: JsonObject = {};
       for (const entry of value as Message[]) {
         const key = text(entry['key']);
-        const item = valueField === undefined ? undefined : valueOf(valueField, entry['value']);
+        const item =
+          valueField === undefined ? undefined : valueOf(valueField, entry['value'], true);
         map[key] = item ?? (valueField?.resolvedType instanceof protobuf.Type ? {} : '');
       }
       if (Object.keys(map).length > 0) object[field.name] = map;
     } else if (field.repeated) {
-      const items = (value as unknown[]).map(
-        (item) => valueOf(field, item) ?? (entryType instanceof protobuf.Type ? {} : ''),
-      );
+      const items = (value as unknown[]).map((item) => valueOf(field, item, true) ?? {});
       if (items.length > 0) object[field.name] = items;
     } else {
-      const item = valueOf(field, value);
+      const item = valueOf(field, value, field.type !== 'bytes' && !byValue(field));
       if (item !== undefined) object[field.name] = item;
     }
   }

@@ -117,6 +117,13 @@ const deploymentColumns: Column[] = [
   ageColumn,
 ];
 
+const replicaSetColumns: Column[] = [
+  column('Desired', (rs) => num(rs, 'spec', 'replicas'), 'integer'),
+  column('Current', (rs) => num(rs, 'status', 'replicas'), 'integer'),
+  column('Ready', (rs) => num(rs, 'status', 'readyReplicas'), 'integer'),
+  ageColumn,
+];
+
 const namespaceColumns: Column[] = [
   column('Status', (ns) => stringAt(ns, 'status', 'phase') ?? 'Active'),
   ageColumn,
@@ -182,6 +189,7 @@ export const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   '/pods': podColumns,
   'batch/jobs': jobColumns,
   'apps/deployments': deploymentColumns,
+  'apps/replicasets': replicaSetColumns,
   '/namespaces': namespaceColumns,
   '/nodes': nodeColumns,
   '/services': serviceColumns,

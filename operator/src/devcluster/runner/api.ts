@@ -9,6 +9,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 
 export const PODS = '/api/v1/pods';
 export const DEPLOYMENTS = '/apis/apps/v1/deployments';
+export const REPLICA_SETS = '/apis/apps/v1/replicasets';
 export const JOBS = '/apis/batch/v1/jobs';
 export const SERVICES = '/api/v1/services';
 export const NODES = '/api/v1/nodes';
@@ -31,6 +32,14 @@ export function servicePath(namespace: string, name: string): string {
 
 export function deploymentPath(namespace: string, name: string): string {
   return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
+}
+
+export function replicaSetsPath(namespace: string): string {
+  return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/replicasets`;
+}
+
+export function replicaSetPath(namespace: string, name: string): string {
+  return `${replicaSetsPath(namespace)}/${encodeURIComponent(name)}`;
 }
 
 /** A response the server answered with a status ≥ 300, carrying its `Status` reason and message. */

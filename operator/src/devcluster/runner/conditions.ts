@@ -3,7 +3,7 @@ import { objectsAt, stringAt, type Json, type JsonObject } from './json.js';
 
 export interface Condition {
   type: string;
-  status: 'True' | 'False';
+  status: 'True' | 'False' | 'Unknown';
   reason?: string;
   message?: string;
 }

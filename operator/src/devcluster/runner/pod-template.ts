@@ -1,11 +1,10 @@
 /**
  * Pods made from a controller's pod template, as the ReplicaSet and Job controllers make
- * them (devcluster has no ReplicaSet kind, so a Deployment's pods belong to it directly).
- * Pure but for the random name suffix.
+ * them. Pure but for the random name suffix.
  */
 import { randomInt } from 'node:crypto';
+import { canonicalJson } from '../core/json.js';
 import {
-  isObject,
   objectAt,
   stringsAt,
   type Json,
@@ -26,13 +25,16 @@ export function randomSuffix(): string {
 }
 
 /**
- * The template's hash as the Deployment controller labels pods with it: FNV-1a (32-bit)
- * of the template, its decimal digits spelled in ALPHABET. The template is serialised with
- * sorted keys, so equal templates hash equally however their keys were ordered.
+ * The template's hash as the Deployment controller names its ReplicaSets and labels their
+ * pods: FNV-1a (32-bit) of the template and, when not 0, the Deployment's collision count
+ * (as ComputeHash in pkg/controller/controller_utils.go adds it), its decimal digits spelled
+ * in ALPHABET. The template is serialised with sorted keys, so equal templates hash equally
+ * however their keys were ordered.
  */
-export function templateHash(template: Json): string {
+export function templateHash(template: Json, collisionCount = 0): string {
   let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(canonical(template), 'utf8')) {
+  const text = canonicalJson(template) + (collisionCount === 0 ? '' : String(collisionCount));
+  for (const byte of Buffer.from(text, 'utf8')) {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
@@ -40,13 +42,6 @@ export function templateHash(template: Json): string {
     /\d/g,
     (digit) => ALPHABET[digit.charCodeAt(0) % ALPHABET.length] ?? '',
   );
-}
-
-function canonical(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (!isObject(value)) return JSON.stringify(value);
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(value[key] ?? null)}`).join(',')}}`;
 }
 
 export interface PodOwner {
@@ -92,14 +87,13 @@ export function podFromTemplate(
 }
 
 /**
- * A new Pod of `deployment`'s template: named `<deployment>-<hash>-<5 random>`, labelled
- * with the template's labels and `pod-template-hash`.
+ * A new Pod of `replicaSet`'s template, named `<replicaSet>-<5 random>` as its
+ * `generateName` would make it.
  */
-export function newPod(deployment: ObjectIdentity, template: JsonObject, hash: string): JsonObject {
-  return podFromTemplate(
-    template,
-    `${deployment.name}-${hash}-${randomSuffix()}`,
-    { apiVersion: 'apps/v1', kind: 'Deployment', object: deployment },
-    { labels: { [POD_TEMPLATE_HASH]: hash } },
-  );
+export function newPod(replicaSet: ObjectIdentity, template: JsonObject): JsonObject {
+  return podFromTemplate(template, `${replicaSet.name}-${randomSuffix()}`, {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    object: replicaSet,
+  });
 }

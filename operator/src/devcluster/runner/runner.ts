@@ -1,9 +1,9 @@
 /**
- * The local runner: plays kubelet, kube-scheduler, kube-proxy and the Deployment and Job
- * controllers for a devcluster, so workloads come up as local processes, each pod on its
+ * The local runner: plays kubelet, kube-scheduler, kube-proxy and the Deployment,
+ * ReplicaSet and Job controllers for a devcluster, so workloads come up as local processes, each pod on its
  * own loopback address. It is a separate world: it reaches the API server over HTTP only,
  * exactly as those components would, and shows its work only through the API (Node, Pod,
- * Deployment, Job and Service status), the processes' ports, the Services' loopback
+ * Deployment, ReplicaSet, Job and Service status), the processes' ports, the Services' loopback
  * addresses and the logs `kubectl logs` reads.
  *
  * Its processes are its children, run as the same user with no isolation; each runs in
@@ -13,13 +13,22 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AddressPool } from './addresses.js';
-import { ApiClient, DEPLOYMENTS, describeError, JOBS, PODS, SERVICES } from './api.js';
+import {
+  ApiClient,
+  DEPLOYMENTS,
+  describeError,
+  JOBS,
+  PODS,
+  REPLICA_SETS,
+  SERVICES,
+} from './api.js';
 import { DeploymentController } from './deployments.js';
 import { JobController } from './jobs.js';
 import { Kubelet, type LocalPod } from './kubelet.js';
 import type { FerryImage } from './launch.js';
 import { LogServer } from './log-server.js';
 import { Reflector } from './reflector.js';
+import { ReplicaSetController } from './replicasets.js';
 import { DEFAULT_GPU_PRODUCT, Scheduler, type FakeGpus } from './scheduler.js';
 import { ServiceProxies, type LocalService } from './service-proxy.js';
 
@@ -95,6 +104,7 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
     () => {
       kubelet.sync.trigger();
       scheduler.sync.trigger();
+      replicaSets.sync.trigger();
       deployments.sync.trigger();
       jobs.sync.trigger();
     },
@@ -104,6 +114,15 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
     api,
     DEPLOYMENTS,
     () => {
+      deployments.sync.trigger();
+    },
+    log,
+  );
+  const replicaSetCache = new Reflector(
+    api,
+    REPLICA_SETS,
+    () => {
+      replicaSets.sync.trigger();
       deployments.sync.trigger();
     },
     log,
@@ -131,7 +150,8 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
     log,
   });
   const scheduler = new Scheduler(api, pods, gpus, log);
-  const deployments = new DeploymentController(api, deploymentCache, pods, log);
+  const deployments = new DeploymentController(api, deploymentCache, replicaSetCache, pods, log);
+  const replicaSets = new ReplicaSetController(api, replicaSetCache, pods, log);
   const jobs = new JobController(api, jobCache, pods, log);
   const services = new ServiceProxies(api, serviceCache, pods, servicePool, log);
   const logServer = new LogServer({
@@ -139,12 +159,13 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
     pod: (namespace, name) => pods.get(`${namespace}/${name}`),
     running: (uid, container) => kubelet.worker(uid)?.running(container) ?? false,
   });
-  const caches = [pods, deploymentCache, jobCache, serviceCache];
+  const caches = [pods, deploymentCache, replicaSetCache, jobCache, serviceCache];
   const stop = async (): Promise<void> => {
     await Promise.all([
       ...caches.map((cache) => cache.stop()),
       scheduler.sync.stop(),
       deployments.sync.stop(),
+      replicaSets.stop(),
       jobs.stop(),
     ]);
     await Promise.all([kubelet.stop(), services.stop(), logServer.close()]);

@@ -5,7 +5,15 @@
  * (`x-kubernetes-validations`) are not evaluated.
  */
 import { appendAll } from '../core/append.js';
-import { clone, deepEqual, isObject, type Json, type JsonObject, removeKey } from '../core/json.js';
+import {
+  canonicalJson,
+  clone,
+  deepEqual,
+  isObject,
+  type Json,
+  type JsonObject,
+  removeKey,
+} from '../core/json.js';
 import type { Cause } from '../core/errors.js';
 
 export type Schema = JsonObject;
@@ -224,15 +232,13 @@ function checkArray(value: Json[], schema: Schema, path: string, where: string):
     );
   }
   if (schema['uniqueItems'] === true) {
-    value.forEach((item, index) => {
-      if (value.slice(0, index).some((earlier) => deepEqual(earlier, item))) {
-        causes.push({
-          reason: 'FieldValueDuplicate',
-          message: `Duplicate value: ${show(item)}`,
-          field: `${path}[${index}]`,
-        });
-      }
-    });
+    for (const index of repeatedItems(value)) {
+      causes.push({
+        reason: 'FieldValueDuplicate',
+        message: `Duplicate value: ${show(value[index] ?? null)}`,
+        field: `${path}[${index}]`,
+      });
+    }
   }
   appendAll(causes, checkListType(value, schema, path));
   const items = child(schema, 'items');
@@ -244,20 +250,33 @@ function checkArray(value: Json[], schema: Schema, path: string, where: string):
   return causes;
 }
 
+/**
+ * Indexes of the items equal (as {@link deepEqual} compares) to an earlier one, found in
+ * one pass with a set of canonical texts, so long lists are checked in linear time.
+ */
+function repeatedItems(value: readonly Json[]): number[] {
+  const seen = new Set<string>();
+  const repeated: number[] = [];
+  value.forEach((item, index) => {
+    const key = canonicalJson(item);
+    if (seen.has(key)) repeated.push(index);
+    else seen.add(key);
+  });
+  return repeated;
+}
+
 /** `x-kubernetes-list-type`: `set` items and `map` keys must be unique. */
 function checkListType(value: Json[], schema: Schema, path: string): Cause[] {
   const type = schema['x-kubernetes-list-type'];
   const causes: Cause[] = [];
   if (type === 'set') {
-    value.forEach((item, index) => {
-      if (value.slice(0, index).some((earlier) => deepEqual(earlier, item))) {
-        causes.push({
-          reason: 'FieldValueDuplicate',
-          message: `Duplicate value: ${JSON.stringify(item)}`,
-          field: `${path}[${index}]`,
-        });
-      }
-    });
+    for (const index of repeatedItems(value)) {
+      causes.push({
+        reason: 'FieldValueDuplicate',
+        message: `Duplicate value: ${JSON.stringify(value[index] ?? null)}`,
+        field: `${path}[${index}]`,
+      });
+    }
   }
   const keys = schema['x-kubernetes-list-map-keys'];
   if (type === 'map' && Array.isArray(keys)) {
