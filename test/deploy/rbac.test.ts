@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { InferenceService, ModelVersion, TrainingJob } from '../../operator/src/api/index.js';
+import type { InferenceService, TrainingJob } from '../../operator/src/api/index.js';
 import { startLocalRunner, type LocalRunner } from '../../operator/src/devcluster/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
 import type { AuditRecord } from '../../operator/src/devcluster/http/audit.js';
@@ -26,8 +26,10 @@ import {
   FERRY_IMAGE,
   ferryWhen,
   findCondition,
+  installHttpRouteKind,
   IRIS_DATA,
   IRIS_V1_SHA,
+  modelVersionValidated,
   NS,
   trainingJobIn,
 } from '../support/ferry.js';
@@ -144,7 +146,15 @@ describe.each(ENGINES)(
         kind: 'Namespace',
         metadata: { name: RELEASE_NS },
       });
-      await createHttpRouteKind(api);
+      await installHttpRouteKind(api);
+      await eventually(
+        () =>
+          api
+            .request('GET', `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`)
+            .then(() => true),
+        10_000,
+        'the HTTPRoute kind to be served',
+      );
 
       models = join(scratch, 'models');
       await mkdir(join(models, 'iris-v1'), { recursive: true });
@@ -223,14 +233,7 @@ describe.each(ENGINES)(
       );
 
     it('syncs every kind from git and reconciles it', async () => {
-      await ferryWhen<ModelVersion>(
-        cluster,
-        FerryResources.modelVersion,
-        'iris-v1',
-        (current) => findCondition(current, 'Validated')?.status === 'True',
-        30_000,
-        'iris-v1 validated',
-      );
+      await modelVersionValidated(cluster, 'iris-v1');
       await publish({
         'serving/iris.yaml': serviceDeclaring('iris-v1'),
         'monitoring/iris.yaml': MONITOR,
@@ -366,40 +369,3 @@ describe.each(ENGINES)(
     });
   },
 );
-
-/** Gateway API's HTTPRoute, registered as its CRD would be (schema left open). */
-async function createHttpRouteKind(api: Api): Promise<void> {
-  await api.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'httproutes.gateway.networking.k8s.io' },
-    spec: {
-      group: 'gateway.networking.k8s.io',
-      scope: 'Namespaced',
-      names: { plural: 'httproutes', singular: 'httproute', kind: 'HTTPRoute' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              properties: {
-                spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-              },
-            },
-          },
-        },
-      ],
-    },
-  });
-  await eventually(
-    () =>
-      api
-        .request('GET', `/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes`)
-        .then(() => true),
-    10_000,
-    'the HTTPRoute kind to be served',
-  );
-}
