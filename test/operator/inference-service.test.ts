@@ -22,6 +22,7 @@ import {
   ferryWhen,
   findCondition as condition,
   getFerry,
+  installHttpRouteKind,
   listEvents,
   NS,
   startFerryCluster,
@@ -379,37 +380,7 @@ describe('ferry operator: InferenceService canary rollouts', { timeout: 90_000 }
     ).toHaveLength(1);
   });
   it('carries the split in a named HTTPRoute, keeping the fields its owner set', async () => {
-    // Gateway API's HTTPRoute, registered as its CRD would be (schema left open here).
-    await api.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'httproutes.gateway.networking.k8s.io' },
-      spec: {
-        group: 'gateway.networking.k8s.io',
-        scope: 'Namespaced',
-        names: {
-          plural: 'httproutes',
-          singular: 'httproute',
-          kind: 'HTTPRoute',
-          listKind: 'HTTPRouteList',
-        },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-                },
-              },
-            },
-          },
-        ],
-      },
-    });
+    await installHttpRouteKind(api);
     const ROUTE = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/routed`;
     await eventually(
       () =>

@@ -18,6 +18,7 @@ import {
   ferryWhen,
   findCondition,
   IRIS_DATA,
+  modelVersionValidated,
   registerIrisV1,
   startFerryCluster,
   submitTrainingJob,
@@ -110,14 +111,7 @@ describe('ferry operator: a refused write shows in the status', () => {
 
   it('retries a route whose kind is not installed, Ready=False NotFound but not Stalled', async () => {
     await registerIrisV1(api);
-    await ferryWhen<{ status?: { conditions?: never[] } }>(
-      cluster,
-      FerryResources.modelVersion,
-      'iris-v1',
-      (current) => findCondition(current, 'Validated')?.status === 'True',
-      30_000,
-      'iris-v1 validated',
-    );
+    await modelVersionValidated(cluster, 'iris-v1');
     // No Gateway API CRDs in this cluster: the HTTPRoute cannot be written.
     await createFerry(
       api,

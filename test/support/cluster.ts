@@ -20,9 +20,12 @@ export interface TestCluster {
 }
 
 export async function startCluster(
-  options: { crds?: boolean; log?: (line: string) => void } = {},
+  options: { crds?: boolean; log?: (line: string) => void; auditLogPath?: string } = {},
 ): Promise<TestCluster> {
-  const devcluster = await DevCluster.start(options.log === undefined ? {} : { log: options.log });
+  const devcluster = await DevCluster.start({
+    ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.auditLogPath === undefined ? {} : { auditLogPath: options.auditLogPath }),
+  });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(devcluster.kubeconfigYaml());
   const client = new KubeClient(kubeConfig);

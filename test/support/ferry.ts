@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   FERRY_IMAGE_REPOSITORY,
   type Condition,
+  type ModelVersion,
   type TrainingJob,
 } from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
@@ -147,6 +148,56 @@ export function trainingJobIn(
     timeoutMs,
     `${name} ${String(phase)}`,
   );
+}
+
+/** Waits until ModelVersion `name` is Validated=True (its artifact verified), and returns it. */
+export function modelVersionValidated(
+  cluster: TestCluster,
+  name: string,
+  timeoutMs = 30_000,
+): Promise<Stored<ModelVersion>> {
+  return ferryWhen<ModelVersion>(
+    cluster,
+    FerryResources.modelVersion,
+    name,
+    (current) => findCondition(current, 'Validated')?.status === 'True',
+    timeoutMs,
+    `${name} validated`,
+  );
+}
+
+/** Registers Gateway API's HTTPRoute as its CRD would (schema left open). */
+export async function installHttpRouteKind(api: Api): Promise<void> {
+  await api.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'httproutes.gateway.networking.k8s.io' },
+    spec: {
+      group: 'gateway.networking.k8s.io',
+      scope: 'Namespaced',
+      names: {
+        plural: 'httproutes',
+        singular: 'httproute',
+        kind: 'HTTPRoute',
+        listKind: 'HTTPRouteList',
+      },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              },
+            },
+          },
+        },
+      ],
+    },
+  });
 }
 
 /** The condition `type` of an object, if it has one. */

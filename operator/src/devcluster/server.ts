@@ -27,6 +27,7 @@ import {
 import { Collector } from './gc/collector.js';
 import { Cluster } from './handlers/cluster.js';
 import { WatchSet } from './handlers/watch.js';
+import { AuditLog } from './http/audit.js';
 import { handleResource } from './http/resources.js';
 import { sendError, sendJson } from './http/respond.js';
 import { route } from './http/route.js';
@@ -53,6 +54,11 @@ export interface DevClusterOptions {
    * Default false: plain HTTP.
    */
   tls?: boolean;
+  /**
+   * Append one JSON line per request to this file (see `http/audit.ts`): the RBAC verb,
+   * group, resource, subresource, namespace, name, response code and client identity.
+   */
+  auditLogPath?: string;
 }
 
 const VERSION = {
@@ -88,6 +94,7 @@ export class DevCluster {
   private failureCode = 500;
 
   private readonly server: Server;
+  private readonly audit: AuditLog | undefined;
 
   private constructor(
     readonly cluster: Cluster,
@@ -99,6 +106,8 @@ export class DevCluster {
     private readonly tls: { certificates: ServingCertificates; scratch?: string } | undefined,
   ) {
     const bookmarkMs = options.bookmarkMs ?? 30_000;
+    this.audit =
+      options.auditLogPath === undefined ? undefined : new AuditLog(options.auditLogPath);
     const listener = (request: IncomingMessage, response: ServerResponse): void => {
       this.handle(request, response, openApi, bookmarkMs, options.log).catch((error: unknown) => {
         sendError(response, error);
@@ -233,6 +242,7 @@ export class DevCluster {
       }),
     );
     this.journal?.close();
+    await this.audit?.close();
     if (this.tls?.scratch !== undefined)
       await rm(this.tls.scratch, { recursive: true, force: true });
   }
@@ -246,13 +256,14 @@ export class DevCluster {
   ): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://devcluster');
     log?.(`${request.method ?? 'GET'} ${url.pathname}${url.search}`);
+    const registry = this.cluster.registry;
+    const target = route(url.pathname, registry);
+    this.audit?.observe(request, response, url, target);
     if (this.failures > 0) {
       this.failures--;
       const reason = this.failureCode === 503 ? 'ServiceUnavailable' : 'InternalError';
       throw new ApiError(this.failureCode, reason, 'injected failure (devcluster test hook)');
     }
-    const registry = this.cluster.registry;
-    const target = route(url.pathname, registry);
     const accept = request.headers.accept;
     switch (target.kind) {
       case 'version':
