@@ -20,7 +20,7 @@ import {
   restrictedPodSecurityContext,
 } from '../../operator/src/controllers/pod-security.js';
 import { REPO } from '../support/cluster.js';
-import { allRules } from '../support/rbac.js';
+import { allRules, RULES_FILE, Scopes } from '../support/rbac.js';
 
 const CHART = join(REPO, 'charts', 'ferry');
 const run = promisify(execFile);
@@ -184,6 +184,14 @@ describe('charts/ferry', () => {
     const templates = await filesUnder(join(CHART, 'templates'));
     for (const file of templates)
       expect(await readFile(file, 'utf8'), relative(CHART, file)).not.toMatch(/["'\s]\*["'\s]/);
+  });
+
+  it('binds every scope of the rules file, and only those', async () => {
+    const rbac = await readFile(join(CHART, 'templates', 'rbac.yaml'), 'utf8');
+    const bound = new Set([...rbac.matchAll(/"scope" "(\w+)"/g)].map((match) => match[1]));
+    const file = parse(await readFile(RULES_FILE, 'utf8')) as Record<string, unknown>;
+    expect([...bound].sort()).toEqual(Object.keys(file).sort());
+    expect(Object.keys(file).sort()).toEqual(Object.values(Scopes).sort());
   });
 
   it('refers only to values that values.yaml declares and helpers that exist', async () => {

@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { REPO } from '../support/cluster.js';
 
 const GITHUB = join(REPO, '.github');
@@ -34,6 +34,17 @@ async function workflow(name: string): Promise<Record<string, unknown>> {
 }
 
 describe('.github', () => {
+  it('parses every YAML file under .github', async () => {
+    const entries = await readdir(GITHUB, { withFileTypes: true, recursive: true });
+    const files = entries
+      .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name))
+      .map((entry) => join(entry.parentPath, entry.name));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files)
+      for (const document of parseAllDocuments(await readFile(file, 'utf8')))
+        expect(document.errors, relative(REPO, file)).toEqual([]);
+  });
+
   it('pins every action to a 40-hex commit SHA', async () => {
     const files = await workflowFiles();
     expect(files.map((file) => relative(GITHUB, file))).toEqual(
