@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVE_PORT } from '../../operator/src/controllers/inference-service/workloads.js';
+import { SERVE_PORT } from '../../operator/src/controllers/serving-pods.js';
 import { REPO } from './cluster.js';
 
 interface PodJson {

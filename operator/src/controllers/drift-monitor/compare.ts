@@ -1,0 +1,142 @@
+/**
+ * What one evaluation of a DriftMonitor compares, and the verdict: the baseline Dataset's
+ * profile and reference sample against the live rows merged from the model servers'
+ * `/samples`, judged by `detectDrift`, the code `ferry drift` runs. Pure.
+ *
+ * Live features are matched to the baseline's columns by name (a model with one input
+ * tensor per column), else by position: element i of a model's single input tensor
+ * (`input[i]`) is the i-th of the Dataset's declared features, the order the training
+ * contract hands them to the trainer. A model output whose name is a profiled column
+ * (such as the target) is compared too, as prediction drift.
+ */
+
+import type { DriftMonitor } from '../../api/index.js';
+import type { FeatureProfile, SampleValue } from '../../data/feature.js';
+import {
+  currentInput,
+  detectDrift,
+  DriftInputError,
+  kindOfType,
+  referencesFromProfile,
+  type DriftReport,
+  type FeatureComparison,
+} from '../../drift/index.js';
+import type { JsonElement } from '../../serving/datatype.js';
+import type { FeatureSample, SamplesSnapshot } from '../../serving/samples.js';
+
+/** Rows an evaluation compares at most when `spec.window.requests` does not say. */
+export const DEFAULT_WINDOW_ROWS = 1000;
+/** Fewest live rows judged when `spec.window.minSamples` does not say. */
+export const DEFAULT_MIN_SAMPLES = 50;
+
+/** The baseline as the Dataset's profile ConfigMap holds it. */
+export interface Baseline {
+  /** The Dataset it comes from. */
+  dataset: string;
+  features: readonly FeatureProfile[];
+  sample: Readonly<Record<string, readonly SampleValue[]>>;
+  /** The model's input order: the Dataset's declared features, else its profiled columns. */
+  inputOrder: readonly string[];
+}
+
+export type Comparison =
+  | { kind: 'insufficient'; rows: number; minSamples: number }
+  | { kind: 'judged'; rows: number; report: DriftReport };
+
+type WatchedFeature = NonNullable<DriftMonitor['spec']['features']>[number];
+type LiveValues = readonly (JsonElement | null)[];
+
+/** Live values by baseline column name, matched as the file's doc comment says. */
+export function liveColumns(
+  inputs: readonly FeatureSample[],
+  inputOrder: readonly string[],
+): Map<string, LiveValues> {
+  const known = new Set(inputOrder);
+  const tensors = new Set(inputs.map((feature) => feature.tensor));
+  const columns = new Map<string, LiveValues>();
+  for (const feature of inputs) {
+    const positional =
+      tensors.size === 1 && feature.index !== null ? inputOrder[feature.index] : undefined;
+    const name = known.has(feature.name) ? feature.name : positional;
+    if (name !== undefined && !columns.has(name)) columns.set(name, feature.values);
+  }
+  return columns;
+}
+
+/** The rows the window allows, and the fewest it needs. */
+export function windowRows(monitor: DriftMonitor): { rows: number; minSamples: number } {
+  const window = monitor.spec.window;
+  return {
+    rows: window?.requests ?? DEFAULT_WINDOW_ROWS,
+    minSamples: window?.minSamples ?? DEFAULT_MIN_SAMPLES,
+  };
+}
+
+/**
+ * Compares `live` with `baseline` as `monitor` asks. Throws `DriftInputError` naming the
+ * feature when a watched feature is not in the baseline, has no live column, or does not
+ * suit its method.
+ */
+export function compareWithBaseline(
+  monitor: DriftMonitor,
+  baseline: Baseline,
+  live: SamplesSnapshot,
+): Comparison {
+  const { minSamples } = windowRows(monitor);
+  if (live.size < minSamples) return { kind: 'insufficient', rows: live.size, minSamples };
+
+  const references = referencesFromProfile(baseline.features, baseline.sample);
+  const profiles = new Map(baseline.features.map((feature) => [feature.name, feature]));
+  const columns = liveColumns(live.inputs, baseline.inputOrder);
+  const declared = monitor.spec.features ?? [];
+  const watched: readonly WatchedFeature[] =
+    declared.length > 0 ? declared : baseline.inputOrder.map((name) => ({ name }));
+
+  const comparison = (
+    name: string,
+    values: LiveValues,
+    override: Pick<FeatureComparison, 'method' | 'threshold'>,
+  ): FeatureComparison => {
+    const profile = profiles.get(name);
+    const reference = references.get(name);
+    if (profile === undefined || reference === undefined)
+      throw new DriftInputError(name, `Dataset ${baseline.dataset} has no such column`);
+    return {
+      name,
+      reference,
+      current: currentInput(name, kindOfType(profile.type), values),
+      ...override,
+    };
+  };
+
+  const features = watched.map((feature) => {
+    const values = columns.get(feature.name);
+    if (!profiles.has(feature.name))
+      throw new DriftInputError(feature.name, `Dataset ${baseline.dataset} has no such column`);
+    if (values === undefined) {
+      const served = live.inputs.map((input) => input.name).join(', ');
+      throw new DriftInputError(
+        feature.name,
+        `the live samples have no such input (they have ${served === '' ? 'none' : served})`,
+      );
+    }
+    return comparison(feature.name, values, {
+      ...(feature.method === undefined ? {} : { method: feature.method }),
+      ...(feature.threshold === undefined ? {} : { threshold: feature.threshold }),
+    });
+  });
+  const inputNames = new Set(features.map((feature) => feature.name));
+  const outputs = live.outputs
+    .filter((output) => profiles.has(output.name) && !inputNames.has(output.name))
+    .map((output) => comparison(output.name, output.values, {}));
+
+  const report = detectDrift(
+    features,
+    {
+      method: monitor.spec.method ?? 'auto',
+      ...(monitor.spec.threshold === undefined ? {} : { threshold: monitor.spec.threshold }),
+    },
+    outputs,
+  );
+  return { kind: 'judged', rows: live.size, report };
+}
