@@ -55,7 +55,11 @@ beforeAll(async () => {
 });
 
 /** A `/samples` answer holding `rows` of the model's one input tensor `input`. */
-function snapshot(rows: readonly number[][], seen = rows.length): SamplesSnapshot {
+function snapshot(
+  rows: readonly number[][],
+  seen = rows.length,
+  datatype = 'FP32',
+): SamplesSnapshot {
   return {
     model_name: 'iris',
     model_version: '1',
@@ -68,7 +72,7 @@ function snapshot(rows: readonly number[][], seen = rows.length): SamplesSnapsho
       name: `input[${index}]`,
       tensor: 'input',
       index,
-      datatype: 'FP32',
+      datatype,
       values: rows.map((row) => row[index] ?? null),
     })),
     outputs: [
@@ -77,10 +81,15 @@ function snapshot(rows: readonly number[][], seen = rows.length): SamplesSnapsho
   };
 }
 
-/** Every iris row `times` over, with `shift` added to the petal measurements. */
+/**
+ * Every iris row `times` over, with `shift` added to the petal measurements, as a server
+ * holds FP32 inputs: rounded to float32.
+ */
 function traffic(times: number, shift = 0): number[][] {
   return Array.from({ length: times }, () =>
-    irisRows.map(([a = 0, b = 0, c = 0, d = 0]) => [a, b, c + shift, d + shift / 2]),
+    irisRows.map(([a = 0, b = 0, c = 0, d = 0]) =>
+      [a, b, c + shift, d + shift / 2].map(Math.fround),
+    ),
   ).flat();
 }
 
@@ -138,7 +147,7 @@ const drifted = (result: ReturnType<typeof plan>) =>
 describe('liveColumns', () => {
   it('matches the elements of a single input tensor to the declared features by position', () => {
     const columns = liveColumns(snapshot([[1, 2, 3, 4]]).inputs, FEATURES);
-    expect(Object.fromEntries(columns)).toEqual({
+    expect(Object.fromEntries([...columns].map(([name, f]) => [name, f.values]))).toEqual({
       sepal_length: [1],
       sepal_width: [2],
       petal_length: [3],
@@ -154,7 +163,8 @@ describe('liveColumns', () => {
       datatype: 'FP32',
       values: [k],
     }));
-    expect(Object.fromEntries(liveColumns(inputs, FEATURES))).toEqual({
+    const columns = liveColumns(inputs, FEATURES);
+    expect(Object.fromEntries([...columns].map(([name, f]) => [name, f.values]))).toEqual({
       petal_width: [0],
       sepal_length: [1],
     });
@@ -196,6 +206,16 @@ describe('planDriftMonitor: the verdict', () => {
       status: 'True',
       reason: 'Evaluated',
     });
+  });
+
+  it('compares FP32 inputs at float32 precision, so the ties of the data stay ties', () => {
+    // What a server holds of iris sent as FP32: 0.2 becomes 0.20000000298…
+    const served = traffic(2);
+    expect(drifted(plan(monitor(), snapshot(served)))?.reason).toBe('NoDrift');
+    // The same values said to be FP64 are compared as they are, and the broken ties show.
+    expect(drifted(plan(monitor(), snapshot(served, served.length, 'FP64')))?.message).toMatch(
+      /^no drift: 1 of 4 features .*; below the drift share: petal_width \(ks p=/,
+    );
   });
 
   it('reports every watched feature with its method, figure and corrected threshold', () => {

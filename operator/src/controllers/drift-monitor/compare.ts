@@ -19,9 +19,9 @@ import {
   kindOfType,
   referencesFromProfile,
   type DriftReport,
+  type DistributionInput,
   type FeatureComparison,
 } from '../../drift/index.js';
-import type { JsonElement } from '../../serving/datatype.js';
 import type { FeatureSample, SamplesSnapshot } from '../../serving/samples.js';
 
 /** Rows an evaluation compares at most when `spec.window.requests` does not say. */
@@ -44,23 +44,32 @@ export type Comparison =
   | { kind: 'judged'; rows: number; report: DriftReport };
 
 type WatchedFeature = NonNullable<DriftMonitor['spec']['features']>[number];
-type LiveValues = readonly (JsonElement | null)[];
-
-/** Live values by baseline column name, matched as the file's doc comment says. */
+/** Live features by baseline column name, matched as the file's doc comment says. */
 export function liveColumns(
   inputs: readonly FeatureSample[],
   inputOrder: readonly string[],
-): Map<string, LiveValues> {
+): Map<string, FeatureSample> {
   const known = new Set(inputOrder);
   const tensors = new Set(inputs.map((feature) => feature.tensor));
-  const columns = new Map<string, LiveValues>();
+  const columns = new Map<string, FeatureSample>();
   for (const feature of inputs) {
     const positional =
       tensors.size === 1 && feature.index !== null ? inputOrder[feature.index] : undefined;
     const name = known.has(feature.name) ? feature.name : positional;
-    if (name !== undefined && !columns.has(name)) columns.set(name, feature.values);
+    if (name !== undefined && !columns.has(name)) columns.set(name, feature);
   }
   return columns;
+}
+
+/**
+ * The reference as the model sees it: a model with FP32 inputs receives every value
+ * rounded to float32, so its live samples hold 0.2 as 0.20000000298…; the reference is
+ * rounded the same way, or every tie in the data would count as a difference.
+ */
+function atServedPrecision(reference: DistributionInput, datatype: string): DistributionInput {
+  return reference.kind === 'numeric' && datatype === 'FP32'
+    ? { ...reference, values: Float32Array.from(reference.values) }
+    : reference;
 }
 
 /** The rows the window allows, and the fewest it needs. */
@@ -94,7 +103,7 @@ export function compareWithBaseline(
 
   const comparison = (
     name: string,
-    values: LiveValues,
+    live: FeatureSample,
     override: Pick<FeatureComparison, 'method' | 'threshold'>,
   ): FeatureComparison => {
     const profile = profiles.get(name);
@@ -103,24 +112,24 @@ export function compareWithBaseline(
       throw new DriftInputError(name, `Dataset ${baseline.dataset} has no such column`);
     return {
       name,
-      reference,
-      current: currentInput(name, kindOfType(profile.type), values),
+      reference: atServedPrecision(reference, live.datatype),
+      current: currentInput(name, kindOfType(profile.type), live.values),
       ...override,
     };
   };
 
   const features = watched.map((feature) => {
-    const values = columns.get(feature.name);
+    const column = columns.get(feature.name);
     if (!profiles.has(feature.name))
       throw new DriftInputError(feature.name, `Dataset ${baseline.dataset} has no such column`);
-    if (values === undefined) {
+    if (column === undefined) {
       const served = live.inputs.map((input) => input.name).join(', ');
       throw new DriftInputError(
         feature.name,
         `the live samples have no such input (they have ${served === '' ? 'none' : served})`,
       );
     }
-    return comparison(feature.name, values, {
+    return comparison(feature.name, column, {
       ...(feature.method === undefined ? {} : { method: feature.method }),
       ...(feature.threshold === undefined ? {} : { threshold: feature.threshold }),
     });
@@ -128,7 +137,7 @@ export function compareWithBaseline(
   const inputNames = new Set(features.map((feature) => feature.name));
   const outputs = live.outputs
     .filter((output) => profiles.has(output.name) && !inputNames.has(output.name))
-    .map((output) => comparison(output.name, output.values, {}));
+    .map((output) => comparison(output.name, output, {}));
 
   const report = detectDrift(
     features,
