@@ -255,4 +255,36 @@ describe('ferry operator: DriftMonitor', { timeout: 120_000 }, () => {
     expect(await monitorEvents('iris-drift', 'NoDrift')).toHaveLength(1);
     expect(await monitorEvents('iris-drift', 'DriftDetected')).toHaveLength(1);
   });
+
+  it('with a window duration, judges only the rows served within it', async () => {
+    await createFerry(
+      api,
+      FerryResources.driftMonitor,
+      { name: 'iris-recent' },
+      {
+        inferenceServiceRef: { name: 'iris' },
+        baselineRef: { name: 'iris' },
+        interval: '1s',
+        window: { duration: '8s', minSamples: 100 },
+      },
+    );
+    // The servers hold 1,000 rows, most of them grown, but none from the last 8 seconds.
+    const quiet = await monitorWhen(
+      'iris-recent',
+      (m) => findCondition(m, 'Drifted')?.reason === 'InsufficientData' && m.status?.samples === 0,
+      'nothing recent',
+    );
+    expect(findCondition(quiet, 'Drifted')?.status).toBe('Unknown');
+    expect(await send(IRIS_ROWS)).toBe(150);
+    const recent = await monitorWhen(
+      'iris-recent',
+      (m) => findCondition(m, 'Drifted')?.reason === 'NoDrift',
+      'NoDrift over the recent rows',
+    );
+    expect(recent.status?.samples).toBeGreaterThanOrEqual(100);
+    expect(recent.status?.samples).toBeLessThanOrEqual(150);
+    // The monitor without a duration still judges everything the servers hold: drifted.
+    const all = await monitorWhen('iris-drift', () => true, 'iris-drift');
+    expect(findCondition(all, 'Drifted')?.status).toBe('True');
+  });
 });

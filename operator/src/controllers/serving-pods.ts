@@ -78,7 +78,13 @@ export async function getServerText(url: string): Promise<string> {
   return body;
 }
 
-/** `/v2/models/{model}/samples` of a model server at `address`. */
-export function samplesPath(address: string, model: string): string {
-  return `${address}/v2/models/${encodeURIComponent(model)}/samples`;
+/**
+ * `/v2/models/{model}/samples` of a model server at `address`; with `sinceMs`, only the rows
+ * it served since then.
+ */
+export function samplesPath(address: string, model: string, sinceMs?: number): string {
+  const path = `${address}/v2/models/${encodeURIComponent(model)}/samples`;
+  return sinceMs === undefined
+    ? path
+    : `${path}?since=${encodeURIComponent(new Date(sinceMs).toISOString())}`;
 }

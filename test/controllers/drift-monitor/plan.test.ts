@@ -14,6 +14,7 @@ import type {
 } from '../../../operator/src/api/index.js';
 import {
   compareWithBaseline,
+  evaluationWindow,
   liveColumns,
   type Baseline,
 } from '../../../operator/src/controllers/drift-monitor/compare.js';
@@ -168,6 +169,24 @@ describe('liveColumns', () => {
       petal_width: [0],
       sepal_length: [1],
     });
+  });
+});
+
+describe('evaluationWindow', () => {
+  it.each([
+    { window: undefined, expected: { rows: 1000, minSamples: 50 } },
+    {
+      window: { requests: 500, minSamples: 20 },
+      expected: { rows: 500, minSamples: 20 },
+    },
+    {
+      window: { duration: '15m' },
+      expected: { rows: 1000, minSamples: 50, sinceMs: NOW - 15 * 60_000 },
+    },
+  ])('$window', ({ window, expected }) => {
+    expect(evaluationWindow(monitor(window === undefined ? {} : { window }), NOW)).toEqual(
+      expected,
+    );
   });
 });
 

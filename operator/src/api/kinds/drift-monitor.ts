@@ -62,7 +62,7 @@ export const driftMonitorSpec = object(
         { minimum: 10, maximum: 1000000 },
       ),
       duration: duration(
-        'Only rows served this recently: a pod started longer ago than this is read only for its rows since.',
+        'Only rows served this recently: each model server is asked for the rows of its sample served since then.',
       ),
       minSamples: integer(
         'Fewest live rows an evaluation needs; with fewer, Drifted is Unknown (InsufficientData).',

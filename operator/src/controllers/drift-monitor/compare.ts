@@ -10,7 +10,7 @@
  * (such as the target) is compared too, as prediction drift.
  */
 
-import type { DriftMonitor } from '../../api/index.js';
+import { parseDuration, type DriftMonitor } from '../../api/index.js';
 import type { FeatureProfile, SampleValue } from '../../data/feature.js';
 import {
   currentInput,
@@ -72,12 +72,23 @@ function atServedPrecision(reference: DistributionInput, datatype: string): Dist
     : reference;
 }
 
-/** The rows the window allows, and the fewest it needs. */
-export function windowRows(monitor: DriftMonitor): { rows: number; minSamples: number } {
+export interface Window {
+  /** Most rows compared. */
+  rows: number;
+  /** Fewest rows judged. */
+  minSamples: number;
+  /** Only rows served since then, when `spec.window.duration` says. */
+  sinceMs?: number;
+}
+
+/** What `spec.window` allows for an evaluation at `nowMs`. */
+export function evaluationWindow(monitor: DriftMonitor, nowMs: number): Window {
   const window = monitor.spec.window;
+  const duration = window?.duration === undefined ? undefined : parseDuration(window.duration);
   return {
     rows: window?.requests ?? DEFAULT_WINDOW_ROWS,
     minSamples: window?.minSamples ?? DEFAULT_MIN_SAMPLES,
+    ...(duration === undefined ? {} : { sinceMs: nowMs - duration }),
   };
 }
 
@@ -91,7 +102,7 @@ export function compareWithBaseline(
   baseline: Baseline,
   live: SamplesSnapshot,
 ): Comparison {
-  const { minSamples } = windowRows(monitor);
+  const minSamples = monitor.spec.window?.minSamples ?? DEFAULT_MIN_SAMPLES;
   if (live.size < minSamples) return { kind: 'insufficient', rows: live.size, minSamples };
 
   const references = referencesFromProfile(baseline.features, baseline.sample);

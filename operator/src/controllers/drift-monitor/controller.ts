@@ -43,7 +43,7 @@ import {
   ServingPods,
   type ServingPod,
 } from '../serving-pods.js';
-import { compareWithBaseline, windowRows, type Baseline } from './compare.js';
+import { compareWithBaseline, evaluationWindow, type Baseline } from './compare.js';
 import type { DriftMetrics } from './metrics.js';
 import {
   evaluationIntervalMs,
@@ -104,6 +104,7 @@ async function readBaseline(
 /** Each Ready pod's `/samples`; a pod that does not answer is named, never an error. */
 async function readPods(
   pods: readonly ServingPod[],
+  sinceMs: number | undefined,
 ): Promise<{ snapshots: SamplesSnapshot[]; reading: LiveReading }> {
   const readings = await Promise.all(
     pods.filter(isReadyPod).map(async (pod) => {
@@ -113,7 +114,7 @@ async function readPods(
       if (address === undefined || model === undefined)
         return { name, error: 'no pod IP or model label' };
       try {
-        const text = await getServerText(samplesPath(address, model));
+        const text = await getServerText(samplesPath(address, model, sinceMs));
         return { name, snapshot: JSON.parse(text) as SamplesSnapshot };
       } catch (error) {
         return { name, error: errorMessage(error) };
@@ -145,7 +146,10 @@ export function driftMonitorController(
   const trainingJobs = manager.informer<Stored<TrainingJob>>(FerryResources.trainingJob);
   const pods = manager.informer<ServingPod>(BuiltinResources.pod, ServingPods);
 
-  async function observe(monitor: DriftMonitor): Promise<EvaluationInput['outcome']> {
+  async function observe(
+    monitor: DriftMonitor,
+    nowMs: number,
+  ): Promise<EvaluationInput['outcome']> {
     const namespace = monitor.metadata.namespace ?? 'default';
     const target = monitor.spec.inferenceServiceRef.name;
     if (services.get(namespace, target) === undefined)
@@ -163,12 +167,14 @@ export function driftMonitorController(
       baselineName,
     );
     if ('reason' in baseline) return { ok: false, problem: baseline };
+    const window = evaluationWindow(monitor, nowMs);
     const { snapshots, reading } = await readPods(
       pods
         .list(namespace)
         .filter((pod) => pod.metadata?.labels?.[INFERENCE_SERVICE_LABEL] === target),
+      window.sinceMs,
     );
-    const live = mergeSamples(snapshots, windowRows(monitor).rows);
+    const live = mergeSamples(snapshots, window.rows);
     try {
       return { ok: true, comparison: compareWithBaseline(monitor, baseline, live), live: reading };
     } catch (error) {
@@ -186,7 +192,7 @@ export function driftMonitorController(
       .filter((job) => job.metadata.labels?.[DRIFT_MONITOR_LABEL] === name);
     const plan = planDriftMonitor({
       monitor,
-      outcome: await observe(monitor),
+      outcome: await observe(monitor, nowMs),
       retrain: (drifted) => decideRetrain(monitor, jobs, nowMs, drifted),
       proposals: options.proposals,
       nowMs,
