@@ -19,11 +19,7 @@ import {
   type Baseline,
 } from '../../../operator/src/controllers/drift-monitor/compare.js';
 import { planDriftMonitor } from '../../../operator/src/controllers/drift-monitor/plan.js';
-import {
-  decideRetrain,
-  DRIFT_EVALUATION_ANNOTATION,
-  DRIFT_MONITOR_LABEL,
-} from '../../../operator/src/controllers/drift-monitor/retrain.js';
+import { decideRetrain } from '../../../operator/src/controllers/drift-monitor/retrain.js';
 import { analyseDataset } from '../../../operator/src/data/analyse.js';
 import type { SamplesSnapshot } from '../../../operator/src/serving/samples.js';
 import { summarized } from '../summarized.js';
@@ -324,8 +320,8 @@ function job(name: string, phase: Phase | undefined, evaluatedAt: number): Train
     metadata: {
       name,
       namespace: 'ml',
-      labels: { [DRIFT_MONITOR_LABEL]: 'iris-inputs' },
-      annotations: { [DRIFT_EVALUATION_ANNOTATION]: new Date(evaluatedAt).toISOString() },
+      labels: { ['ferry.dev/drift-monitor']: 'iris-inputs' },
+      annotations: { ['ferry.dev/drift-evaluation']: new Date(evaluatedAt).toISOString() },
     },
     spec: { datasetRef: { name: 'iris' }, model: 'iris', image: 'trainer:1' },
     ...(phase === undefined ? {} : { status: { phase } }),

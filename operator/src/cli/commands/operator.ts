@@ -26,6 +26,7 @@ import {
   promotionFromFlags,
 } from '../gitops-flags.js';
 import { promotionController } from '../../gitops/promotion/controller.js';
+import { driftProposalController } from '../../gitops/promotion/drift-proposal.js';
 import { GitHubRepository } from '../../gitops/promotion/github-repository.js';
 
 export const operatorUsage = `Usage: ferry operator [flags]
@@ -198,7 +199,10 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
     })) {
       current.add(controller);
     }
-    if (promotion !== undefined) current.add(promotionController(context, { ...promotion, log }));
+    if (promotion !== undefined) {
+      current.add(promotionController(context, { ...promotion, log }));
+      current.add(driftProposalController(context, { ...promotion, log }));
+    }
     return current;
   };
 

@@ -53,7 +53,7 @@ import {
   type EvaluationProblem,
   type LiveReading,
 } from './plan.js';
-import { decideRetrain, DRIFT_MONITOR_LABEL } from './retrain.js';
+import { decideRetrain } from './retrain.js';
 
 export interface DriftMonitorControllerOptions {
   metrics: DriftMetrics;
@@ -189,7 +189,7 @@ export function driftMonitorController(
     const nowMs = clock.now();
     const jobs = trainingJobs
       .list(namespace)
-      .filter((job) => job.metadata.labels?.[DRIFT_MONITOR_LABEL] === name);
+      .filter((job) => job.metadata.labels?.[Labels.driftMonitor] === name);
     const plan = planDriftMonitor({
       monitor,
       outcome: await observe(monitor, nowMs),

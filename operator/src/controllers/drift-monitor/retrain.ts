@@ -16,19 +16,13 @@
 import {
   API_VERSION,
   AppManagedBy,
+  Labels,
   parseDuration,
   TrainingJob as TrainingJobKind,
   type DriftMonitor,
   type TrainingJob,
 } from '../../api/index.js';
 import { formatTimestamp } from '../../runtime/clock.js';
-
-/** On a retraining TrainingJob: the DriftMonitor that created it. */
-export const DRIFT_MONITOR_LABEL = 'ferry.dev/drift-monitor';
-/** On a retraining TrainingJob: the `lastCheckTime` of the evaluation that created it. */
-export const DRIFT_EVALUATION_ANNOTATION = 'ferry.dev/drift-evaluation';
-/** On a retraining TrainingJob: the features that had drifted, comma-separated. */
-export const DRIFTED_FEATURES_ANNOTATION = 'ferry.dev/drifted-features';
 
 export const DEFAULT_COOLDOWN_MS = 3_600_000;
 /** How long a job the status names may be missing from the cache just after its creation. */
@@ -54,8 +48,7 @@ function isFinished(job: TrainingJob): boolean {
 
 /** When `job` was asked for: its evaluation, else its creation. */
 function requestedAtMs(job: TrainingJob): number {
-  const at =
-    job.metadata.annotations?.[DRIFT_EVALUATION_ANNOTATION] ?? job.metadata.creationTimestamp;
+  const at = job.metadata.annotations?.[Labels.driftEvaluation] ?? job.metadata.creationTimestamp;
   return at === undefined ? NaN : Date.parse(at);
 }
 
@@ -124,12 +117,12 @@ export function decideRetrain(
       labels: {
         ...template.metadata?.labels,
         [AppManagedBy.label]: AppManagedBy.ferry,
-        [DRIFT_MONITOR_LABEL]: monitor.metadata.name ?? '',
+        [Labels.driftMonitor]: monitor.metadata.name ?? '',
       },
       annotations: {
         ...template.metadata?.annotations,
-        [DRIFT_EVALUATION_ANNOTATION]: formatTimestamp(evaluationMs),
-        [DRIFTED_FEATURES_ANNOTATION]: driftedFeatures.join(','),
+        [Labels.driftEvaluation]: formatTimestamp(evaluationMs),
+        [Labels.driftedFeatures]: driftedFeatures.join(','),
       },
     },
     spec: template.spec,

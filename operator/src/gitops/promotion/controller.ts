@@ -72,7 +72,8 @@ export const PROMOTION_FIELD_MANAGER = 'ferry-promotion';
 
 const DEFAULT_RECHECK_MS = 60_000;
 
-function resourceOf(kind: { kind: string; plural: string }): Resource {
+/** A Ferry kind as a `Resource` the runtime can watch and write. */
+export function resourceOf(kind: { kind: string; plural: string }): Resource {
   return { group: GROUP, version: VERSION, kind: kind.kind, plural: kind.plural, namespaced: true };
 }
 const services$ = resourceOf(InferenceServiceKind);
