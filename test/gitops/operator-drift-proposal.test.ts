@@ -13,23 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { DriftMonitor, InferenceService } from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
-import { startLocalRunner, type LocalRunner } from '../../operator/src/devcluster/index.js';
+import type { LocalRunner } from '../../operator/src/devcluster/index.js';
 import { eventually, REPO, type TestCluster } from '../support/cluster.js';
-import {
-  FERRY_IMAGE,
-  ferryWhen,
-  findCondition,
-  IRIS_DATA,
-  listEvents,
-  NS,
-  startFerryCluster,
-} from '../support/ferry.js';
+import { ferryWhen, findCondition, listEvents, NS, startFerryCluster } from '../support/ferry.js';
 import { createRepo, git, type WorkRepo } from '../support/git.js';
 import type { Api } from '../support/kubelet.js';
 import { startOperator, type OperatorProcess } from '../support/operator-process.js';
+import { IRIS_CLAIM_FLAGS, startIrisRunner } from '../support/iris-serving.js';
 import { IRIS_ROWS, sendRows } from '../support/traffic.js';
-
-const MODELS = join(REPO, 'examples', 'iris', 'models');
 
 describe('ferry operator --git-dir proposes the retraining a DriftMonitor starts', () => {
   let cluster: TestCluster;
@@ -50,24 +41,14 @@ describe('ferry operator --git-dir proposes the retraining a DriftMonitor starts
       ),
     });
     state = await mkdtemp(join(tmpdir(), 'ferry-drift-git-'));
-    runner = await startLocalRunner({
-      server: cluster.devcluster.url,
-      ferry: FERRY_IMAGE,
-      stateDir: state,
-      claims: { 'ferry-models': MODELS, 'ferry-data': IRIS_DATA },
-      addressPrefix: '127.0.204.',
-      serviceAddressPrefix: '127.0.209.',
-    });
+    runner = await startIrisRunner(cluster, state, 204);
     operator = await startOperator(kubeconfig, [
       '--leader-elect=false',
       '--git-dir',
       repo.directory,
       '--git-interval',
       '200ms',
-      '--claim',
-      `ferry-data=${IRIS_DATA}`,
-      '--claim',
-      `ferry-models=${MODELS}`,
+      ...IRIS_CLAIM_FLAGS,
     ]);
   }, 60_000);
 

@@ -10,15 +10,13 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftMonitor, InferenceService, TrainingJob } from '../../operator/src/api/index.js';
 import { FerryResources } from '../../operator/src/controllers/resources.js';
-import { startLocalRunner, type LocalRunner } from '../../operator/src/devcluster/index.js';
+import type { LocalRunner } from '../../operator/src/devcluster/index.js';
 import { collectionPath } from '../../operator/src/runtime/resource.js';
-import { eventually, REPO, type TestCluster } from '../support/cluster.js';
+import { eventually, type TestCluster } from '../support/cluster.js';
 import {
   createFerry,
-  FERRY_IMAGE,
   ferryWhen,
   findCondition,
-  IRIS_DATA,
   listEvents,
   NS,
   registerIrisV1,
@@ -27,9 +25,9 @@ import {
 } from '../support/ferry.js';
 import type { Api } from '../support/kubelet.js';
 import { startOperator, type OperatorProcess } from '../support/operator-process.js';
+import { IRIS_CLAIM_FLAGS, startIrisRunner } from '../support/iris-serving.js';
 import { IRIS_ROWS, sendRows } from '../support/traffic.js';
 
-const MODELS = join(REPO, 'examples', 'iris', 'models');
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 
 describe('ferry operator: DriftMonitor', { timeout: 120_000 }, () => {
@@ -39,7 +37,6 @@ describe('ferry operator: DriftMonitor', { timeout: 120_000 }, () => {
   let runner: LocalRunner;
   let operator: OperatorProcess;
   let state: string;
-  const operatorArgs = ['--claim', `ferry-data=${IRIS_DATA}`, '--claim', `ferry-models=${MODELS}`];
 
   const monitorWhen = (
     name: string,
@@ -67,15 +64,8 @@ describe('ferry operator: DriftMonitor', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     ({ cluster, api, kubeconfig } = await startFerryCluster());
     state = await mkdtemp(join(tmpdir(), 'ferry-drift-'));
-    runner = await startLocalRunner({
-      server: cluster.devcluster.url,
-      ferry: FERRY_IMAGE,
-      stateDir: state,
-      claims: { 'ferry-models': MODELS, 'ferry-data': IRIS_DATA },
-      addressPrefix: '127.0.203.',
-      serviceAddressPrefix: '127.0.208.',
-    });
-    operator = await startOperator(kubeconfig, operatorArgs);
+    runner = await startIrisRunner(cluster, state, 203);
+    operator = await startOperator(kubeconfig, IRIS_CLAIM_FLAGS);
     await createFerry(
       api,
       FerryResources.dataset,
@@ -232,7 +222,7 @@ describe('ferry operator: DriftMonitor', { timeout: 120_000 }, () => {
   it('keeps to that one job across an operator restart, and records one event per transition', async () => {
     const before = await monitorWhen('iris-drift', () => true, 'the monitor');
     expect(await operator.stop()).toBe(0);
-    operator = await startOperator(kubeconfig, operatorArgs);
+    operator = await startOperator(kubeconfig, IRIS_CLAIM_FLAGS);
     // Two evaluations by the new operator, each still drifted.
     const first = before.status?.lastCheckTime ?? '';
     const once = await monitorWhen(

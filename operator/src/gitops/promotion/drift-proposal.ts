@@ -22,14 +22,16 @@ import {
   type DriftMonitorStatus,
   type TrainingJob,
 } from '../../api/index.js';
-import { WaitingError } from '../../runtime/errors.js';
 import { parseObjectKey } from '../../runtime/key.js';
 import { labelKeys, type ControllerDefinition } from '../../runtime/manager.js';
 import type { ReconcileResult } from '../../runtime/requeue.js';
 import { jsonEqual } from '../../runtime/status-changed.js';
 import {
+  DEFAULT_RECHECK_MS,
   PROMOTION_FIELD_MANAGER,
+  proposalRecord,
   resourceOf,
+  trackedHead,
   type PromotionContext,
   type PromotionControllerOptions,
 } from './controller.js';
@@ -40,8 +42,6 @@ import {
   trainingJobManifest,
 } from './drift-proposal-text.js';
 import type { Proposal } from './plan.js';
-
-const DEFAULT_RECHECK_MS = 60_000;
 
 const monitors$ = resourceOf(DriftMonitorKind);
 const trainingJobs$ = resourceOf(TrainingJobKind);
@@ -60,12 +60,7 @@ export function driftProposalController(
   const jobs = manager.informer<Stored<TrainingJob>>(trainingJobs$);
 
   async function open(monitor: Stored<DriftMonitor>, job: TrainingJob, branch: string) {
-    const base = await repository.head(trackedBranch);
-    if (base === undefined)
-      throw new WaitingError(`branch ${trackedBranch} is not in ${repository.description}`, {
-        reason: 'BranchNotFound',
-        requeueAfterMs: recheckMs,
-      });
+    const base = await trackedHead(repository, trackedBranch, recheckMs);
     const text = retrainText(monitor, job);
     const proposal = await repository.open({
       branch,
@@ -89,15 +84,7 @@ export function driftProposalController(
   }
 
   async function record(monitor: DriftMonitor, proposal: Proposal): Promise<void> {
-    const hint =
-      proposal.state === 'Open' ? repository.mergeHint(proposal, trackedBranch) : undefined;
-    const pullRequest: PullRequestStatus = {
-      state: proposal.state,
-      branch: proposal.branch,
-      ...(proposal.url === undefined ? {} : { url: proposal.url }),
-      ...(proposal.number === undefined ? {} : { number: proposal.number }),
-      ...(hint === undefined ? {} : { message: hint }),
-    };
+    const pullRequest: PullRequestStatus = proposalRecord(repository, proposal, trackedBranch);
     if (jsonEqual(monitor.status?.pullRequest, pullRequest)) return;
     await client.applyStatus(
       monitors$,
