@@ -44,6 +44,7 @@ const FOLDERS: Record<string, string> = {
   TrainingJob: 'training-job',
   ModelVersion: 'model-version',
   InferenceService: 'inference-service',
+  DriftMonitor: 'drift-monitor',
 };
 
 describe('condition tables', () => {

@@ -277,4 +277,33 @@ describe('promotion pull requests on GitHub', () => {
       '+  modelVersion: iris-v1   # bumped by pull request',
     ]);
   }, 30_000);
+
+  it('opens a retraining pull request that adds a new manifest beside the others', async () => {
+    const github$ = repository();
+    const base = (await github$.head('main')) ?? '';
+    const branch = 'ferry/retrain/iris-drift/iris-drift-retrain-20261201120000';
+    const content = 'apiVersion: ml.ferry.dev/v1alpha1\nkind: TrainingJob\n';
+    const request = {
+      branch,
+      baseBranch: 'main',
+      baseCommit: base,
+      file: { path: 'deploy/iris-drift-retrain-20261201120000.yaml', mode: '100644', sha: '' },
+      content,
+      title: 'Retrain iris after drift',
+      commitMessage: 'Retrain iris after drift',
+      body: '| feature | method | statistic | p-value | threshold | drifted |',
+    };
+    const opened = await github$.open(request);
+    expect(opened).toMatchObject({ branch, state: 'Open' });
+    // Asked again (a restart), the same pull request comes back.
+    expect(await github$.open(request)).toEqual(opened);
+    expect(await github$.find(branch)).toEqual(opened);
+    expect(await github.git(['diff', '--name-status', `${base}..${branch}`])).toBe(
+      'A\tdeploy/iris-drift-retrain-20261201120000.yaml\n',
+    );
+    expect(
+      await github.git(['show', `${branch}:deploy/iris-drift-retrain-20261201120000.yaml`]),
+    ).toBe(content);
+    expect(github.pulls.filter((pull) => pull.head === branch)).toHaveLength(1);
+  });
 });

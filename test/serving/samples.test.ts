@@ -92,6 +92,39 @@ describe('SampleStore', () => {
       ['text[2]', ['c']],
     ]);
   });
+
+  it('keeps only the rows served since a time, with their share of what was seen', () => {
+    let now = Date.parse('2025-01-01T00:00:00Z');
+    const samples = new SampleStore({
+      model: 'iris',
+      version: '1',
+      capacity: 8,
+      maxFeatures: 1,
+      random: seeded(3),
+      now: () => new Date(now),
+    });
+    const row = (value: number) => {
+      samples.record([{ name: 'x', datatype: 'FP64', shape: [1], data: [value] }], []);
+    };
+    for (let value = 0; value < 20; value++) row(value);
+    const later = now + 60_000;
+    now = later;
+    for (let value = 100; value < 120; value++) row(value);
+
+    const all = samples.snapshot();
+    const recent = samples.snapshot(later);
+    const recentValues = (recent.inputs[0]?.values ?? []) as number[];
+    // Exactly the held rows served since then, in slot order, and nothing older.
+    expect(recentValues).toEqual(
+      ((all.inputs[0]?.values ?? []) as number[]).filter((value) => value >= 100),
+    );
+    expect(recentValues.length).toBeGreaterThan(0);
+    expect(recent.size).toBe(recentValues.length);
+    // Each of the 8 held rows stands for 40 / 8 = 5 served rows.
+    expect(recent.seen).toBe(recent.size * 5);
+    expect(samples.snapshot(later + 1).size).toBe(0);
+    expect(samples.snapshot(0)).toEqual(all);
+  });
 });
 
 describe('mergeSamples', () => {

@@ -466,6 +466,23 @@ describe('/metrics and /samples', () => {
     }
   });
 
+  it('answers ?since= with the rows served since then, and 400 for a time it cannot read', async () => {
+    const server = await serve(IRIS, { name: 'iris' });
+    try {
+      await post(`${server.url}/v2/models/iris/infer`, irisRequest([[1, 2, 3, 4]]));
+      const base = `${server.url}/v2/models/iris/samples`;
+      const past = await get(`${base}?since=2000-01-01T00:00:00Z`);
+      expect(past.body).toMatchObject({ seen: 1, size: 1 });
+      const future = await get(`${base}?since=${encodeURIComponent('2999-01-01T00:00:00Z')}`);
+      expect(future.body).toMatchObject({ seen: 0, size: 0 });
+      const bad = await get(`${base}?since=yesterday`);
+      expect(bad.status).toBe(400);
+      expect(bad.body).toEqual({ error: 'since must be an RFC 3339 time, not yesterday' });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('keeps a bounded, row-aligned reservoir of inputs and outputs', async () => {
     const server = await serve(IRIS, { name: 'iris', sampleCapacity: 20 });
     try {

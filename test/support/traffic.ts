@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVE_PORT } from '../../operator/src/controllers/inference-service/workloads.js';
+import { SERVE_PORT } from '../../operator/src/controllers/serving-pods.js';
 import { REPO } from './cluster.js';
 
 interface PodJson {
@@ -40,6 +40,69 @@ export interface Traffic {
   stop: () => Promise<void>;
 }
 
+/** The Ready, not terminating pods that `service`'s selector picks now. */
+async function readyPods(server: string, namespace: string, service: string): Promise<PodJson[]> {
+  const { spec } = (await (
+    await fetch(`${server}/api/v1/namespaces/${namespace}/services/${service}`)
+  ).json()) as ServiceJson;
+  const selector = Object.entries(spec.selector)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+  const { items } = (await (
+    await fetch(
+      `${server}/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`,
+    )
+  ).json()) as { items: PodJson[] };
+  return items.filter(
+    (pod) =>
+      pod.metadata.deletionTimestamp === undefined &&
+      pod.status?.podIP !== undefined &&
+      pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+  );
+}
+
+/** One iris row to `pod`'s model server: the HTTP status. */
+async function infer(pod: PodJson, model: string, row: readonly number[]): Promise<number> {
+  const response = await fetch(
+    `http://${pod.status?.podIP ?? ''}:${String(SERVE_PORT)}/v2/models/${model}/infer`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: row }],
+      }),
+      signal: AbortSignal.timeout(5000),
+    },
+  );
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/**
+ * Sends each of `rows` once, to `service`'s Ready pods in turn (read once, at the start),
+ * `concurrency` at a time; resolves with the count of 200 answers.
+ */
+export async function sendRows(
+  server: string,
+  namespace: string,
+  service: string,
+  options: { model: string; rows: readonly (readonly number[])[]; concurrency?: number },
+): Promise<number> {
+  const pods = await readyPods(server, namespace, service);
+  if (pods.length === 0) throw new Error(`service ${service} has no Ready pod`);
+  let next = 0;
+  let ok = 0;
+  const workers = Array.from({ length: options.concurrency ?? 4 }, async () => {
+    for (let index = next++; index < options.rows.length; index = next++) {
+      const pod = pods[index % pods.length];
+      if (pod !== undefined && (await infer(pod, options.model, options.rows[index] ?? [])) === 200)
+        ok++;
+    }
+  });
+  await Promise.all(workers);
+  return ok;
+}
+
 /** Sends requests to `service`'s Ready pods, `concurrency` at a time, until stopped. */
 export function startTraffic(
   server: string,
@@ -51,30 +114,10 @@ export function startTraffic(
   let running = true;
   let next = 0;
 
-  async function readyPods(): Promise<PodJson[]> {
-    const { spec } = (await (
-      await fetch(`${server}/api/v1/namespaces/${namespace}/services/${service}`)
-    ).json()) as ServiceJson;
-    const selector = Object.entries(spec.selector)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(',');
-    const { items } = (await (
-      await fetch(
-        `${server}/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`,
-      )
-    ).json()) as { items: PodJson[] };
-    return items.filter(
-      (pod) =>
-        pod.metadata.deletionTimestamp === undefined &&
-        pod.status?.podIP !== undefined &&
-        pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
-    );
-  }
-
   async function once(): Promise<void> {
     let pods: PodJson[];
     try {
-      pods = await readyPods();
+      pods = await readyPods(server, namespace, service);
     } catch {
       pods = [];
     }
@@ -87,20 +130,9 @@ export function startTraffic(
     const row = IRIS_ROWS[next % IRIS_ROWS.length] ?? [];
     const version = pod.metadata.labels?.['ferry.dev/model-version'] ?? 'unknown';
     try {
-      const response = await fetch(
-        `http://${pod.status?.podIP ?? ''}:${String(SERVE_PORT)}/v2/models/${options.model}/infer`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: row }],
-          }),
-          signal: AbortSignal.timeout(5000),
-        },
-      );
-      await response.arrayBuffer();
+      const status = await infer(pod, options.model, row);
       const counts = tally.byVersion.get(version) ?? new Map<number, number>();
-      counts.set(response.status, (counts.get(response.status) ?? 0) + 1);
+      counts.set(status, (counts.get(status) ?? 0) + 1);
       tally.byVersion.set(version, counts);
     } catch {
       tally.unrouted++;

@@ -339,6 +339,63 @@ export const KindConditions: Readonly<Record<string, readonly ConditionDoc[]>> =
       ],
     },
   ],
+  DriftMonitor: [
+    {
+      type: 'Ready',
+      reasons: [
+        {
+          reason: 'Evaluated',
+          status: 'True',
+          meaning:
+            'The last evaluation ran (with enough live rows or not); `Drifted` says what it found.',
+        },
+        {
+          reason: 'InferenceServiceNotFound',
+          status: 'False',
+          meaning: 'The watched InferenceService does not exist; checked again every interval.',
+        },
+        {
+          reason: 'BaselineNotFound',
+          status: 'False',
+          meaning: 'The baseline Dataset does not exist; checked again every interval.',
+        },
+        {
+          reason: 'BaselineNotReady',
+          status: 'False',
+          meaning:
+            'The baseline Dataset is not Ready, or its profile ConfigMap is missing; see the Dataset.',
+        },
+        {
+          reason: 'InvalidFeatures',
+          status: 'False',
+          meaning:
+            "A watched feature is not in the baseline, the live samples lack it, or its method does not suit its type; the message names it. Checked again every 30 s: fix the monitor's spec or the model.",
+        },
+      ],
+    },
+    {
+      type: 'Drifted',
+      reasons: [
+        {
+          reason: 'DriftDetected',
+          status: 'True',
+          meaning:
+            'Live traffic drifted from the baseline; the message names the drifted features. The retrain action, if any, starts a TrainingJob.',
+        },
+        {
+          reason: 'NoDrift',
+          status: 'False',
+          meaning: 'Live traffic matches the baseline.',
+        },
+        {
+          reason: 'InsufficientData',
+          status: 'Unknown',
+          meaning:
+            'Fewer live rows than `spec.window.minSamples` (or no Ready pod answered): nothing is judged, so there is no false alarm.',
+        },
+      ],
+    },
+  ],
 };
 
 /** The README's condition tables, rendered from `KindConditions` and `FailureReasons`. */

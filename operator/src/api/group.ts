@@ -27,6 +27,12 @@ export const Labels = {
   retry: 'ferry.dev/retry',
   /** On objects the operator applies: the sha256 of what it applied last. */
   appliedHash: 'ferry.dev/applied-hash',
+  /** On a retraining TrainingJob: the DriftMonitor that created it. */
+  driftMonitor: 'ferry.dev/drift-monitor',
+  /** On a retraining TrainingJob: when the evaluation that created it ran. */
+  driftEvaluation: 'ferry.dev/drift-evaluation',
+  /** On a retraining TrainingJob: the features that had drifted, comma-separated. */
+  driftedFeatures: 'ferry.dev/drifted-features',
 } as const;
 
 /** Kubernetes' recommended label naming the tool that manages an object, and Ferry's value. */

@@ -4,6 +4,8 @@ import type { ClaimMounts } from '../data/source.js';
 import type { ControllerDefinition } from '../runtime/manager.js';
 import type { ControllerContext } from './context.js';
 import { datasetController } from './dataset/controller.js';
+import { driftMonitorController } from './drift-monitor/controller.js';
+import type { DriftMetrics } from './drift-monitor/metrics.js';
 import { inferenceServiceController } from './inference-service/controller.js';
 import {
   modelVersionController,
@@ -17,6 +19,10 @@ export interface ControllerOptions {
   inspectArtifact: ModelVersionControllerOptions['inspect'];
   /** Image that runs `ferry serve` in model server pods. */
   serveImage: string;
+  /** The DriftMonitors' metrics, made once per process on the operator's registry. */
+  driftMetrics: DriftMetrics;
+  /** Whether a git repository takes proposals (the DriftMonitor's pullRequest action). */
+  proposals: boolean;
 }
 
 export function allControllers(
@@ -28,8 +34,13 @@ export function allControllers(
     trainingJobController(context, { defaultOutputUri: options.defaultOutputUri }),
     modelVersionController(context, { inspect: options.inspectArtifact }),
     inferenceServiceController(context, { image: options.serveImage }),
+    driftMonitorController(context, {
+      metrics: options.driftMetrics,
+      proposals: options.proposals,
+    }),
   ];
 }
 
 export { FerryResources } from './resources.js';
+export { DriftMetrics } from './drift-monitor/metrics.js';
 export type { ControllerContext } from './context.js';

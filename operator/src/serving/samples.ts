@@ -31,6 +31,11 @@
  *   such element (rows of varying length).
  * - Snapshots of several pods merge into one uniform sample of all their rows with
  *   {@link mergeSamples}, which weighs each pod's rows by `seen / size`.
+ * - `?since=<RFC 3339 time>` keeps only the held rows served at or after that time. They are
+ *   a uniform sample of the rows served since then (the rows of a uniform reservoir picked
+ *   by when they came are uniform among the rows that came then); `size` counts them, and
+ *   `seen` is their share of `seen` (each held row stands for `seen / size` served rows),
+ *   so merging still weighs pods by the traffic of that span.
  */
 import { randomUUID } from 'node:crypto';
 import { jsonElements, type JsonElement, type TensorData } from './datatype.js';
@@ -87,6 +92,8 @@ export class SampleStore {
   readonly #reservoir: ReservoirSlots;
   readonly #inputs = new Map<string, Column>();
   readonly #outputs = new Map<string, Column>();
+  /** When the row in each slot was served, in epoch milliseconds. */
+  readonly #servedAt: number[] = [];
   readonly #instance = randomUUID();
   readonly #started: string;
 
@@ -106,9 +113,12 @@ export class SampleStore {
       tensors.map((tensor) => jsonElements(tensor.datatype, tensor.data));
     let inputValues: (readonly JsonElement[])[] | undefined;
     let outputValues: (readonly JsonElement[])[] | undefined;
+    let servedAt: number | undefined;
     for (let row = 0; row < rowCount; row++) {
       const slot = this.#reservoir.offer();
       if (slot === undefined) continue;
+      servedAt ??= (this.#options.now?.() ?? new Date()).getTime();
+      this.#servedAt[slot] = servedAt;
       inputValues ??= views(inputs);
       outputValues ??= views(outputs);
       this.#write(this.#inputs, inputs, inputValues, slot, row, rowCount);
@@ -116,15 +126,24 @@ export class SampleStore {
     }
   }
 
-  snapshot(): SamplesSnapshot {
-    const size = this.#reservoir.size;
+  /** The held rows; with `sinceMs`, only those served at or after it (see the file's doc). */
+  snapshot(sinceMs?: number): SamplesSnapshot {
+    const held = this.#reservoir.size;
+    const slots = Array.from({ length: held }, (_, k) => k).filter(
+      (k) => sinceMs === undefined || (this.#servedAt[k] ?? -Infinity) >= sinceMs,
+    );
+    const size = slots.length;
+    const seen =
+      sinceMs === undefined || held === 0
+        ? this.#reservoir.seen
+        : Math.round((size * this.#reservoir.seen) / held);
     const features = (columns: Map<string, Column>): FeatureSample[] =>
       [...columns].map(([name, column]) => ({
         name,
         tensor: column.tensor,
         index: column.index,
         datatype: column.datatype,
-        values: Array.from({ length: size }, (_, k) => column.values[k] ?? null),
+        values: slots.map((k) => column.values[k] ?? null),
       }));
     return {
       model_name: this.#options.model,
@@ -132,7 +151,7 @@ export class SampleStore {
       instance: this.#instance,
       started: this.#started,
       capacity: this.#options.capacity,
-      seen: this.#reservoir.seen,
+      seen,
       size,
       inputs: features(this.#inputs),
       outputs: features(this.#outputs),

@@ -56,9 +56,18 @@ export const driftMonitorSpec = object(
       'Drift threshold for the statistic (a PSI or distance above it, or a p-value below it, is drift). Each method has a default.',
       { minimum: 0 },
     ),
-    window: object('How much recent traffic each evaluation looks at.', {
-      requests: integer('The most recent requests, at most.', { minimum: 10, maximum: 1000000 }),
-      duration: duration('Requests from this far back, at most.'),
+    window: object('How much live traffic each evaluation looks at.', {
+      requests: integer(
+        "Most rows compared: the servers' merged sample is cut to this many, weighted by each pod's requests.",
+        { minimum: 10, maximum: 1000000 },
+      ),
+      duration: duration(
+        'Only rows served this recently: each model server is asked for the rows of its sample served since then.',
+      ),
+      minSamples: integer(
+        'Fewest live rows an evaluation needs; with fewer, Drifted is Unknown (InsufficientData).',
+        { minimum: 1, maximum: 1000000, default: 50 },
+      ),
     }),
     interval: duration('How often to evaluate.', { default: '5m' }),
     actions: object('What to do when drift is detected.', {
@@ -76,6 +85,10 @@ export const driftMonitorSpec = object(
             },
             { required: ['spec'] },
           ),
+          cooldown: duration(
+            'Least time between the creation of two retraining jobs; one job at most is in flight.',
+            { default: '1h' },
+          ),
         },
         { required: ['template'] },
       ),
@@ -92,8 +105,12 @@ const featureResult = object(
     name: string('Feature name.'),
     method: enumeration('Statistic used.', DriftMethods),
     value: number('Value of the statistic.'),
-    threshold: number('Threshold it was compared with.'),
+    pValue: number('p-value, for the tests (ks, chi2).'),
+    threshold: number(
+      'Threshold the p-value (tests) or the statistic (distances) was compared with, Bonferroni-corrected for tests.',
+    ),
     drifted: boolean('Whether this feature drifted.'),
+    prediction: boolean('Whether this is a model output (prediction drift) rather than an input.'),
   },
   { required: ['name', 'method', 'value', 'threshold', 'drifted'] },
 );
@@ -105,6 +122,17 @@ export const driftMonitorStatus = object('Observed state of the DriftMonitor.', 
   samples: integer('Live samples in the last evaluation.', { minimum: 0 }),
   features: array('Per-feature results of the last evaluation.', featureResult, { maxItems: 4096 }),
   retrainingJob: objectName('The TrainingJob started by the last drift.'),
+  retrainTime: timestamp('When that TrainingJob was created: the cooldown runs from it.'),
+  pullRequest: object("The pull request that proposes the retraining job's manifest.", {
+    state: enumeration(
+      'Open, Merged or Closed; NotConfigured when the operator has no git repository to propose to.',
+      ['Open', 'Merged', 'Closed', 'NotConfigured'] as const,
+    ),
+    branch: string('The proposal branch.'),
+    url: string('The pull request, on GitHub.'),
+    number: integer('The pull request number, on GitHub.', { minimum: 1 }),
+    message: string('How to merge it, or why there is none.'),
+  }),
 });
 export type DriftMonitorStatus = Infer<typeof driftMonitorStatus>;
 
@@ -133,6 +161,19 @@ export const DriftMonitor: KindDefinition<DriftMonitorSpec, DriftMonitorStatus> 
       type: 'string',
       jsonPath: '.status.conditions[?(@.type=="Drifted")].status',
       description: 'Whether the last evaluation found drift.',
+    },
+    {
+      name: 'Samples',
+      type: 'integer',
+      jsonPath: '.status.samples',
+      description: 'Live rows compared in the last evaluation.',
+    },
+    {
+      name: 'Retraining',
+      type: 'string',
+      jsonPath: '.status.retrainingJob',
+      description: 'The TrainingJob the last drift started.',
+      priority: 1,
     },
     {
       name: 'Last Check',

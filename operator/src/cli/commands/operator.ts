@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FERRY_IMAGE_REPOSITORY, FieldManager, PRODUCT } from '../../api/index.js';
-import { allControllers } from '../../controllers/index.js';
+import { allControllers, DriftMetrics } from '../../controllers/index.js';
 import { parseDuration } from '../../api/duration.js';
 import { realClock } from '../../runtime/clock.js';
 import { KubeClient } from '../../runtime/client.js';
@@ -26,6 +26,7 @@ import {
   promotionFromFlags,
 } from '../gitops-flags.js';
 import { promotionController } from '../../gitops/promotion/controller.js';
+import { driftProposalController } from '../../gitops/promotion/drift-proposal.js';
 import { GitHubRepository } from '../../gitops/promotion/github-repository.js';
 
 export const operatorUsage = `Usage: ferry operator [flags]
@@ -137,6 +138,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
   }
   const client = new KubeClient(kubeConfig);
   const metrics = new OperatorMetrics();
+  const driftMetrics = new DriftMetrics(metrics.registry);
   const promotion = await promotionFromFlags(values, { env: process.env, log });
   const gitops = await gitopsFromFlags(values, {
     env: process.env,
@@ -197,10 +199,15 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
       defaultOutputUri: values['default-output'],
       serveImage: values['serve-image'],
       inspectArtifact: childProcessInspector(process.argv[1] ?? '', claims),
+      driftMetrics,
+      proposals: promotion !== undefined,
     })) {
       current.add(controller);
     }
-    if (promotion !== undefined) current.add(promotionController(context, { ...promotion, log }));
+    if (promotion !== undefined) {
+      current.add(promotionController(context, { ...promotion, log }));
+      current.add(driftProposalController(context, { ...promotion, log }));
+    }
     return current;
   };
 

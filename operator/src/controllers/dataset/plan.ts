@@ -14,6 +14,7 @@ import { formatTimestamp } from '../../runtime/clock.js';
 import { getCondition } from '../../runtime/conditions.js';
 import type { StepOutcome, Summary } from '../../runtime/summarize.js';
 import { ownedMetadata } from '../owner.js';
+import { decidePeriodicCheck, type CheckDecision } from '../periodic.js';
 
 const DEFAULT_INTERVAL_MS = 3_600_000;
 /** ConfigMaps hold at most 1 MiB; keep the profile well inside it. */
@@ -22,21 +23,18 @@ const STATUS_FREQUENCIES = 100;
 /** On the profile ConfigMap: the Dataset it profiles. */
 export const DATASET_LABEL = 'ferry.dev/dataset';
 
-export type CheckDecision = { check: true } | { check: false; requeueAfterMs: number };
-
 export function intervalMs(dataset: Dataset): number {
   const interval = dataset.spec.interval;
   return (interval === undefined ? undefined : parseDuration(interval)) ?? DEFAULT_INTERVAL_MS;
 }
 
 export function decideCheck(dataset: Dataset, nowMs: number): CheckDecision {
-  const status = dataset.status;
-  const last = status?.lastCheckTime === undefined ? NaN : Date.parse(status.lastCheckTime);
-  if (Number.isNaN(last) || status?.observedGeneration !== dataset.metadata.generation) {
-    return { check: true };
-  }
-  const due = last + intervalMs(dataset);
-  return due <= nowMs ? { check: true } : { check: false, requeueAfterMs: due - nowMs };
+  return decidePeriodicCheck(
+    dataset.status,
+    dataset.metadata.generation,
+    intervalMs(dataset),
+    nowMs,
+  );
 }
 
 export type CheckOutcome =

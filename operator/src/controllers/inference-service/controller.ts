@@ -10,7 +10,7 @@
  * operator that restarts mid-rollout resumes where the last one was.
  */
 
-import type { KubernetesObject, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Service } from '@kubernetes/client-node';
 import {
   canaryAnalysis,
   Labels,
@@ -34,14 +34,9 @@ import { reconcileFinalized } from '../finalized.js';
 import { FerryResources } from '../resources.js';
 import { analyseCanary, type StepBaseline, type Verdict } from './analysis.js';
 import { planInferenceService, type InferenceServicePlan, type WorkloadObject } from './plan.js';
-import { scrapeTrack, type ServingPod } from './scrape.js';
-import {
-  deploymentName,
-  desiredHttpRoute,
-  INFERENCE_SERVICE_LABEL,
-  loadBalancerAddress,
-  type Track,
-} from './workloads.js';
+import { scrapeTrack } from './scrape.js';
+import { INFERENCE_SERVICE_LABEL, ServingPods, type ServingPod } from '../serving-pods.js';
+import { deploymentName, desiredHttpRoute, loadBalancerAddress, type Track } from './workloads.js';
 
 export interface InferenceServiceControllerOptions {
   /** Image that runs `ferry serve`. */
@@ -50,30 +45,6 @@ export interface InferenceServiceControllerOptions {
 }
 
 type Stored<T> = T & KubernetesObject;
-
-/** The model servers' pods, trimmed to what the analysis reads: IP, ports and readiness. */
-const ServingPods: Selection = {
-  labelSelector: INFERENCE_SERVICE_LABEL,
-  transform: <O extends KubernetesObject>(object: O): O => {
-    const pod = object as V1Pod;
-    const slim: ServingPod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: pod.metadata ?? {},
-      spec: {
-        containers: (pod.spec?.containers ?? []).map((container) => ({
-          name: container.name,
-          ...(container.ports === undefined ? {} : { ports: container.ports }),
-        })),
-      },
-      status: {
-        ...(pod.status?.podIP === undefined ? {} : { podIP: pod.status.podIP }),
-        ...(pod.status?.conditions === undefined ? {} : { conditions: pod.status.conditions }),
-      },
-    };
-    return slim as unknown as O;
-  },
-};
 
 /** The Deployments and Services Ferry made for InferenceServices. */
 const ServingObjects: Selection = { labelSelector: INFERENCE_SERVICE_LABEL };

@@ -17,9 +17,8 @@ import {
   restrictedPodSecurityContext,
 } from '../pod-security.js';
 import { containerPath } from '../claims.js';
+import { INFERENCE_SERVICE_LABEL, SERVE_PORT } from '../serving-pods.js';
 
-export const SERVE_PORT = 8080;
-export const INFERENCE_SERVICE_LABEL = 'ferry.dev/inference-service';
 export const MODEL_VERSION_LABEL = 'ferry.dev/model-version';
 
 export type Track = 'stable' | 'canary';

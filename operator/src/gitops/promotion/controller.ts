@@ -70,15 +70,48 @@ export interface PromotionControllerOptions {
 /** The field manager of `status.promotion`. */
 export const PROMOTION_FIELD_MANAGER = 'ferry-promotion';
 
-const DEFAULT_RECHECK_MS = 60_000;
+export const DEFAULT_RECHECK_MS = 60_000;
 
-function resourceOf(kind: { kind: string; plural: string }): Resource {
+/** A Ferry kind as a `Resource` the runtime can watch and write. */
+export function resourceOf(kind: { kind: string; plural: string }): Resource {
   return { group: GROUP, version: VERSION, kind: kind.kind, plural: kind.plural, namespaced: true };
 }
 const services$ = resourceOf(InferenceServiceKind);
 const versions$ = resourceOf(ModelVersionKind);
 
 type Stored<T> = T & KubernetesObject;
+
+/** The commit a proposal goes on top of; waits, retried after `recheckMs`, while the branch is missing. */
+export async function trackedHead(
+  repository: ProposalRepository,
+  trackedBranch: string,
+  recheckMs: number,
+): Promise<string> {
+  const base = await repository.head(trackedBranch);
+  if (base === undefined)
+    throw new WaitingError(`branch ${trackedBranch} is not in ${repository.description}`, {
+      reason: 'BranchNotFound',
+      requeueAfterMs: recheckMs,
+    });
+  return base;
+}
+
+/** A proposal as a status records it: its branch and state, its link on GitHub, else how to merge it. */
+export function proposalRecord(
+  repository: ProposalRepository,
+  proposal: Proposal,
+  trackedBranch: string,
+): Pick<Proposal, 'branch' | 'state' | 'url' | 'number'> & { message?: string } {
+  const hint =
+    proposal.state === 'Open' ? repository.mergeHint(proposal, trackedBranch) : undefined;
+  return {
+    branch: proposal.branch,
+    state: proposal.state,
+    ...(proposal.url === undefined ? {} : { url: proposal.url }),
+    ...(proposal.number === undefined ? {} : { number: proposal.number }),
+    ...(hint === undefined ? {} : { message: hint }),
+  };
+}
 
 export function promotionController(
   context: PromotionContext,
@@ -126,12 +159,7 @@ export function promotionController(
     judgement: Judgement | undefined,
     stable: ModelVersion | undefined,
   ): Promise<Proposal | undefined> {
-    const base = await repository.head(trackedBranch);
-    if (base === undefined)
-      throw new WaitingError(`branch ${trackedBranch} is not in ${repository.description}`, {
-        reason: 'BranchNotFound',
-        requeueAfterMs: recheckMs,
-      });
+    const base = await trackedHead(repository, trackedBranch, recheckMs);
     const identity = {
       kind: InferenceServiceKind.kind,
       namespace: service.metadata.namespace ?? 'default',
@@ -192,16 +220,9 @@ export function promotionController(
     version: Stored<ModelVersion>,
     proposal: Proposal,
   ): Promise<void> {
-    const serviceName = service.metadata.name ?? '';
-    const hint =
-      proposal.state === 'Open' ? repository.mergeHint(proposal, trackedBranch) : undefined;
     const promotion: NonNullable<ModelVersionStatus['promotion']> = {
-      branch: proposal.branch,
-      state: proposal.state,
-      service: serviceName,
-      ...(proposal.url === undefined ? {} : { url: proposal.url }),
-      ...(proposal.number === undefined ? {} : { number: proposal.number }),
-      ...(hint === undefined ? {} : { message: hint }),
+      ...proposalRecord(repository, proposal, trackedBranch),
+      service: service.metadata.name ?? '',
     };
     if (jsonEqual(version.status?.promotion, promotion)) return;
     await client.applyStatus(

@@ -83,7 +83,7 @@ export interface OneCommit {
   author: { name: string; email: string };
 }
 
-/** Writes a commit that is `parent` with `path` holding `content`; returns its id. */
+/** Writes a commit that is `parent` with `path` (changed or added) holding `content`; returns its id. */
 export async function writeCommit(gitDir: string, change: OneCommit): Promise<string> {
   const blob = (
     await git(gitDir, ['hash-object', '-w', '--stdin'], { input: change.content })
@@ -92,9 +92,13 @@ export async function writeCommit(gitDir: string, change: OneCommit): Promise<st
   try {
     const env = { GIT_INDEX_FILE: join(scratch, 'index') };
     await git(gitDir, ['read-tree', change.parent], { env });
-    await git(gitDir, ['update-index', '--cacheinfo', `${change.mode},${blob},${change.path}`], {
-      env,
-    });
+    await git(
+      gitDir,
+      ['update-index', '--add', '--cacheinfo', `${change.mode},${blob},${change.path}`],
+      {
+        env,
+      },
+    );
     const tree = (await git(gitDir, ['write-tree'], { env })).trim();
     const identity = {
       GIT_AUTHOR_NAME: change.author.name,

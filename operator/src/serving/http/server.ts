@@ -212,9 +212,16 @@ export class ModelServer {
           modelMetadata(this.#options.name, this.#options.version, this.#model.signature),
         );
         return;
-      case 'samples':
-        reply(response, 200, this.samples.snapshot());
+      case 'samples': {
+        const since = new URL(path, 'http://server').searchParams.get('since');
+        const sinceMs = since === null ? undefined : Date.parse(since);
+        if (sinceMs !== undefined && Number.isNaN(sinceMs)) {
+          reply(response, 400, { error: `since must be an RFC 3339 time, not ${since}` });
+          return;
+        }
+        reply(response, 200, this.samples.snapshot(sinceMs));
         return;
+      }
       case 'metrics':
         void this.#sendMetrics(response);
         return;
