@@ -36,6 +36,7 @@ import {
 import { createRepo, git, type WorkRepo } from '../support/git.js';
 import { deliverPush } from '../support/gitops.js';
 import { apiOf, type Api } from '../support/kubelet.js';
+import { IRIS_ROWS, sendRows } from '../support/traffic.js';
 import { startOperator, type OperatorProcess } from '../support/operator-process.js';
 import {
   auditUserOf,
@@ -87,6 +88,16 @@ const MONITOR = manifest(
   'iris-inputs',
   `  inferenceServiceRef: { name: iris }
   baselineRef: { name: iris }
+  interval: 1s
+  window: { minSamples: 50 }
+  actions:
+    retrain:
+      template:
+        spec:
+          datasetRef: { name: iris }
+          model: iris
+          image: python:3
+          command: [/usr/bin/python3, ${join(REPO, 'examples/iris/train.py')}]
 `,
 );
 const TRAINING = manifest(
@@ -246,6 +257,27 @@ describe.each(ENGINES)(
         (current) => findCondition(current, 'Ready')?.status === 'True',
         60_000,
         'iris Ready',
+      );
+    });
+
+    it('starts a retraining TrainingJob when the live traffic drifts', async () => {
+      const grown = IRIS_ROWS.map((row) => row.map((value) => value + 1.5));
+      await eventually(
+        async () =>
+          (await sendRows(cluster.devcluster.url, NS, 'iris', { model: 'iris', rows: grown })) > 0,
+        30_000,
+        'grown rows answered',
+      );
+      await eventually(
+        async () => {
+          const list = (await api.request(
+            'GET',
+            `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/trainingjobs?labelSelector=ferry.dev%2Fdrift-monitor%3Diris-inputs`,
+          )) as { items: unknown[] };
+          return list.items.length > 0;
+        },
+        60_000,
+        'a retraining TrainingJob',
       );
     });
 

@@ -1,7 +1,9 @@
 -- Argo CD health of every Ferry kind (Dataset, TrainingJob, ModelVersion,
 -- InferenceService, DriftMonitor), read from the conditions they all write: kstatus's
 -- Ready, Reconciling and Stalled, and the kinds' own Rejected, Degraded, Progressing
--- and Validated. Written in the Lua 5.1 that Argo CD runs (gopher-lua); tested with
+-- and Validated. A DriftMonitor's Drifted is a finding about live data, not a fault of
+-- the object: a drifted monitor stays Healthy, with the drift as its message. Written in
+-- the Lua 5.1 that Argo CD runs (gopher-lua); tested with
 -- Lua 5.4 on objects a real operator wrote.
 local hs = { status = "Progressing", message = "Waiting for Ferry to reconcile" }
 if obj.status == nil or obj.status.conditions == nil then
@@ -46,7 +48,7 @@ if working ~= nil then
 end
 local ready = find({ "Ready" }, "True")
 if ready ~= nil then
-  return { status = "Healthy", message = describe(ready) }
+  return { status = "Healthy", message = describe(find({ "Drifted" }, "True") or ready) }
 end
 local waiting = find({ "Ready" }, "False")
 if waiting ~= nil then
