@@ -15,6 +15,13 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  up: {
+    summary: 'Run the whole loop on this machine: cluster, operator, git sync, pods',
+    load: async () => {
+      const { upCommand, upUsage } = await import('./commands/up.js');
+      return { usage: upUsage, run: upCommand };
+    },
+  },
   validate: {
     summary: 'Check Ferry manifests against their schemas and each other',
     load: async () => {
