@@ -8,7 +8,9 @@
  * rows), trains a multinomial logistic regression with the hyperparameters in
  * FERRY_HYPERPARAMETERS (`C`, the inverse L2 strength, and `max_iter`, the gradient steps),
  * writes FERRY_OUTPUT_DIR/model.onnx, and reports its metrics, artifact and sha256 as JSON
- * in FERRY_RESULT_PATH (the container's terminationMessagePath).
+ * in FERRY_RESULT_PATH (the container's terminationMessagePath). Its metrics are measured
+ * on every held-out row (the validation and test splits together); train.py measures on the
+ * test split alone.
  *
  * The model is the graph train.py writes (input → MatMul → Add → Softmax / ArgMax), encoded
  * with onnx-proto. Features are standardised while training and the scaling is folded into
@@ -101,9 +103,11 @@ function train(rows, { C, maxIter }) {
         for (let j = 0; j < d; j++) gradW[j][k] += (error * x[j]) / n;
       });
     });
+    // The L2 term as a proximal step, stable for any C: w ← (w − η·∇) / (1 + η / (C·n)).
+    const shrink = 1 + LEARNING_RATE / (C * n);
     for (let j = 0; j < d; j++) {
       for (let k = 0; k < CLASSES.length; k++) {
-        weights[j][k] -= LEARNING_RATE * (gradW[j][k] + weights[j][k] / (C * n));
+        weights[j][k] = (weights[j][k] - LEARNING_RATE * gradW[j][k]) / shrink;
       }
     }
     for (let k = 0; k < CLASSES.length; k++) bias[k] -= LEARNING_RATE * gradB[k];
@@ -215,7 +219,8 @@ async function main() {
     throw new Error(`C and max_iter must be positive, got ${C} and ${maxIter}`);
   console.log(`training on ${parts.train.length} rows with C=${C}, max_iter=${maxIter}`);
   const model = train(parts.train, { C, maxIter });
-  const evaluated = parts.test.length > 0 ? parts.test : parts.train;
+  const heldOut = [...parts.validation, ...parts.test];
+  const evaluated = heldOut.length > 0 ? heldOut : parts.train;
   const artifact = toOnnx(model);
   await mkdir(outputDir, { recursive: true });
   await writeFile(join(outputDir, 'model.onnx'), artifact);

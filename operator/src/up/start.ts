@@ -10,6 +10,7 @@
  * (when Ferry made the repository), `operator.log` and `runner.log`. A second run on the
  * same directory resumes from what they hold.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -60,6 +61,16 @@ export type UpOutcome =
   | { result: 'already-running'; pid: number }
   | { result: 'operator-exited'; code: number | null };
 
+/**
+ * The loopback ranges of this state directory's pods and Services, `127.1.N.` and
+ * `127.2.N.` with N from the directory's path: a resumed run serves at the same URLs, and
+ * two runs on different state directories do not compete for addresses.
+ */
+export function addressPrefixes(stateDir: string): { pods: string; services: string } {
+  const n = (createHash('sha256').update(stateDir).digest().readUInt16BE(0) % 250) + 1;
+  return { pods: `127.1.${String(n)}.`, services: `127.2.${String(n)}.` };
+}
+
 /** The Ferry package's root: the nearest folder above this file with a package.json. */
 function packageRoot(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
@@ -104,11 +115,14 @@ export async function runUp(options: UpOptions): Promise<UpOutcome> {
 
     const root = packageRoot();
     const runnerLog = join(stateDir, 'runner.log');
+    const addresses = addressPrefixes(stateDir);
     const runner: LocalRunner = await startLocalRunner({
       server: cluster.url,
       ferry: { image: FERRY_IMAGE_REPOSITORY, command: options.ferryCommand, workingDir: root },
       stateDir: join(stateDir, 'runner'),
       claims,
+      addressPrefix: addresses.pods,
+      serviceAddressPrefix: addresses.services,
       ...(options.fakeGpus === undefined ? {} : { fakeGpus: { count: options.fakeGpus } }),
       log: (line) => {
         void appendFile(runnerLog, `${new Date().toISOString()} ${line}\n`).catch(() => undefined);
