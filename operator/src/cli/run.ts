@@ -36,6 +36,13 @@ const COMMANDS: Record<string, Command> = {
       return { usage: operatorUsage, run: operatorCommand };
     },
   },
+  load: {
+    summary: 'Send iris (or any CSV) traffic to a model, normal or shifted',
+    load: async () => {
+      const { loadCommand, loadUsage } = await import('./commands/load.js');
+      return { usage: loadUsage, run: loadCommand };
+    },
+  },
   serve: {
     summary: 'Serve an ONNX model over the Open Inference Protocol v2',
     load: async () => {

@@ -11,13 +11,12 @@
  * same directory resumes from what they hold.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   FERRY_IMAGE_REPOSITORY,
+  PRODUCT,
   type Dataset,
   type InferenceService,
   type ModelVersion,
@@ -27,6 +26,7 @@ import { DevCluster, startLocalRunner, type LocalRunner } from '../devcluster/in
 import { KubeClient } from '../runtime/client.js';
 import { errorMessage } from '../runtime/errors.js';
 import { noopLogger } from '../runtime/logger.js';
+import { packageDirectory } from '../runtime/version.js';
 import { seedClaims } from './claims.js';
 import { applyCrds } from './crds.js';
 import { acquireLock } from './lock.js';
@@ -71,14 +71,6 @@ export function addressPrefixes(stateDir: string): { pods: string; services: str
   return { pods: `127.1.${String(n)}.`, services: `127.2.${String(n)}.` };
 }
 
-/** The Ferry package's root: the nearest folder above this file with a package.json. */
-function packageRoot(): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(directory, 'package.json')) && dirname(directory) !== directory)
-    directory = dirname(directory);
-  return directory;
-}
-
 export async function runUp(options: UpOptions): Promise<UpOutcome> {
   const startedAt = options.startedAt ?? Date.now();
   const { stateDir, print } = options;
@@ -113,7 +105,7 @@ export async function runUp(options: UpOptions): Promise<UpOutcome> {
     await applyCrds(cluster.url, FIELD_MANAGER);
     print(`devcluster: ${cluster.url}, objects kept in ${join(stateDir, 'cluster')}`);
 
-    const root = packageRoot();
+    const root = packageDirectory(PRODUCT);
     const runnerLog = join(stateDir, 'runner.log');
     const addresses = addressPrefixes(stateDir);
     const runner: LocalRunner = await startLocalRunner({
