@@ -1,3 +1,5 @@
+import { PRODUCT } from '../api/index.js';
+import { packageVersion } from '../runtime/version.js';
 import { ExitCode, UsageError, type CommandIO } from './io.js';
 
 interface LoadedCommand {
@@ -85,7 +87,7 @@ function overview(): string {
   const lines = Object.entries(COMMANDS).map(
     ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
   );
-  return `Ferry: a GitOps ML operator for Kubernetes.\n\nUsage: ferry <command> [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun \`ferry <command> --help\` for a command's flags.\n`;
+  return `Ferry: a GitOps ML operator for Kubernetes.\n\nUsage: ferry <command> [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun \`ferry <command> --help\` for a command's flags, \`ferry --version\` for the version.\n`;
 }
 
 /** Dispatches argv to a subcommand and maps errors to exit codes. Never throws. */
@@ -94,6 +96,10 @@ export async function runCli(argv: string[], io: CommandIO): Promise<ExitCode> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(overview());
     return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === 'version') {
+    io.stdout(`${PRODUCT} ${packageVersion(PRODUCT)}\n`);
+    return ExitCode.ok;
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {
