@@ -83,6 +83,18 @@ function accuracy(predicted: number[], expected: number[]): number {
   return predicted.filter((label, index) => label === expected[index]).length / expected.length;
 }
 
+/** The model's accuracy, measured with onnxruntime, on the rows whose split `keep` accepts. */
+async function accuracyOn(model: Buffer, keep: (split: ReturnType<typeof part>) => boolean) {
+  const kept = rows.filter((_, index) => keep(part(index)));
+  return accuracy(
+    await labels(
+      model,
+      kept.map((row) => row.x),
+    ),
+    kept.map((row) => row.y),
+  );
+}
+
 const NODE_TRAINER = [process.execPath, join(REPO, 'examples', 'iris', 'train.mjs')];
 const PYTHON_TRAINER = ['/usr/bin/python3', join(REPO, 'examples', 'iris', 'train.py')];
 
@@ -90,14 +102,7 @@ describe('examples/iris trainers', { timeout: 60_000 }, () => {
   it('train.mjs writes a loadable model whose reported accuracy is its held-out accuracy', async () => {
     const { result, model } = await train(NODE_TRAINER, { C: 1, max_iter: 200 });
     expect(createHash('sha256').update(model).digest('hex')).toBe(result.sha256);
-    const heldOut = rows.filter((_, index) => part(index) !== 'train');
-    const measured = accuracy(
-      await labels(
-        model,
-        heldOut.map((row) => row.x),
-      ),
-      heldOut.map((row) => row.y),
-    );
+    const measured = await accuracyOn(model, (split) => split !== 'train');
     expect(result.metrics.accuracy).toBeCloseTo(measured, 4);
     expect(measured).toBeGreaterThan(0.9);
     expect(Object.keys(result.metrics).sort()).toEqual(['accuracy', 'f1_macro']);
@@ -111,14 +116,7 @@ describe('examples/iris trainers', { timeout: 60_000 }, () => {
   it('train.py writes a loadable model whose reported accuracy is its test accuracy', async () => {
     const { result, model } = await train(PYTHON_TRAINER, { C: 1, max_iter: 200 });
     expect(createHash('sha256').update(model).digest('hex')).toBe(result.sha256);
-    const test = rows.filter((_, index) => part(index) === 'test');
-    const measured = accuracy(
-      await labels(
-        model,
-        test.map((row) => row.x),
-      ),
-      test.map((row) => row.y),
-    );
+    const measured = await accuracyOn(model, (split) => split === 'test');
     expect(result.metrics.accuracy).toBeCloseTo(measured, 4);
   });
 

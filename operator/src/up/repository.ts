@@ -5,8 +5,8 @@
  * inside a clone of Ferry, gets a repository of its own under the state directory, made
  * once from the folder's files; the user's folder is never written to.
  */
-import { cp, realpath, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { cp, mkdir, readdir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { runGit } from '../gitops/git/command.js';
 
 export interface UpRepository {
@@ -34,6 +34,17 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** Copies the files under `source` into `target`, but for the paths in `skip` (and what is under them). */
+async function copyTree(source: string, target: string, skip: ReadonlySet<string>): Promise<void> {
+  await mkdir(target, { recursive: true });
+  for (const entry of await readdir(source, { withFileTypes: true })) {
+    const from = join(source, entry.name);
+    if (skip.has(from)) continue;
+    if (entry.isDirectory()) await copyTree(from, join(target, entry.name), skip);
+    else if (entry.isFile() || entry.isSymbolicLink()) await cp(from, join(target, entry.name));
+  }
+}
+
 /** The repository for `folder`, made under `stateDir/repo` when the folder is not a repository's top. */
 export async function upRepository(folder: string, stateDir: string): Promise<UpRepository> {
   const absolute = await realpath(folder);
@@ -49,17 +60,7 @@ export async function upRepository(folder: string, stateDir: string): Promise<Up
   if (await exists(join(directory, '.git'))) {
     return { directory, branch: BRANCH, owned: true, created: false };
   }
-  const state = await realpath(stateDir);
-  await cp(absolute, directory, {
-    recursive: true,
-    // Neither the folder's own git data nor the state directory, when it lies inside.
-    filter: (source) => {
-      const inside = relative(absolute, source);
-      return (
-        inside.split(sep)[0] !== '.git' && source !== state && !source.startsWith(`${state}${sep}`)
-      );
-    },
-  });
+  await copyTree(absolute, directory, new Set([join(absolute, '.git'), await realpath(stateDir)]));
   await runGit(['init', '--quiet', '--initial-branch', BRANCH, directory]);
   await runGit(['-C', directory, 'add', '--all']);
   await runGit([
