@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   ...layering('operator/src'),
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

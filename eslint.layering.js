@@ -19,6 +19,7 @@ const FOLDERS = [
   'data',
   'manifests',
   'devcluster',
+  'up',
   'cli',
 ];
 
@@ -42,6 +43,7 @@ const ALLOWED = {
   controllers: ['api', 'runtime', 'data', 'drift', 'serving', 'manifests'],
   gitops: ['api', 'runtime', 'data', 'manifests'],
   devcluster: [],
+  up: ['api', 'runtime', 'controllers', 'gitops', 'devcluster'],
   cli: FOLDERS,
 };
 

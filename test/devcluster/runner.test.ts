@@ -3,7 +3,7 @@
  * up as `ferry serve` processes on their own loopback addresses, and everything a user
  * would check shows through the API (Pod and Deployment status) and over HTTP.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,11 +86,9 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   cluster = await startCluster();
-  // The claim's directory must hold what the artifact URI names inside it: iris/v1/model.onnx.
+  // The claim's directory must hold what the artifact URI names inside it: v1/model.onnx.
   scratch = await mkdtemp(join(tmpdir(), 'ferry-runner-'));
-  claims = join(scratch, 'claims');
-  await mkdir(claims);
-  await symlink(join(REPO, 'examples', 'iris', 'models'), join(claims, 'iris'));
+  claims = join(REPO, 'examples', 'iris', 'models');
   modelVersion = parse(
     await readFile(join(REPO, 'examples', 'iris', 'modelversion.yaml'), 'utf8'),
   ) as ModelVersion;
@@ -395,7 +393,7 @@ describe('local runner: Deployments', () => {
     expect(status.container.ready).toBe(false);
     expect(status.container.lastState.terminated?.exitCode).toBe(1);
     expect(status.container.lastState.terminated?.message).toContain(
-      `sha256 mismatch for ${claims}/iris/v1/model.onnx: expected ${wrong}`,
+      `sha256 mismatch for ${claims}/v1/model.onnx: expected ${wrong}`,
     );
     const deployment = await getDeployment('bad');
     expect(deployment.status?.readyReplicas).toBeUndefined();

@@ -1,3 +1,5 @@
+import { PRODUCT } from '../api/index.js';
+import { packageVersion } from '../runtime/version.js';
 import { ExitCode, UsageError, type CommandIO } from './io.js';
 
 interface LoadedCommand {
@@ -15,6 +17,13 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  up: {
+    summary: 'Run the whole loop on this machine: cluster, operator, git sync, pods',
+    load: async () => {
+      const { upCommand, upUsage } = await import('./commands/up.js');
+      return { usage: upUsage, run: upCommand };
+    },
+  },
   validate: {
     summary: 'Check Ferry manifests against their schemas and each other',
     load: async () => {
@@ -27,6 +36,13 @@ const COMMANDS: Record<string, Command> = {
     load: async () => {
       const { operatorCommand, operatorUsage } = await import('./commands/operator.js');
       return { usage: operatorUsage, run: operatorCommand };
+    },
+  },
+  load: {
+    summary: 'Send iris (or any CSV) traffic to a model, normal or shifted',
+    load: async () => {
+      const { loadCommand, loadUsage } = await import('./commands/load.js');
+      return { usage: loadUsage, run: loadCommand };
     },
   },
   serve: {
@@ -71,7 +87,7 @@ function overview(): string {
   const lines = Object.entries(COMMANDS).map(
     ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
   );
-  return `Ferry: a GitOps ML operator for Kubernetes.\n\nUsage: ferry <command> [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun \`ferry <command> --help\` for a command's flags.\n`;
+  return `Ferry: a GitOps ML operator for Kubernetes.\n\nUsage: ferry <command> [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun \`ferry <command> --help\` for a command's flags, \`ferry --version\` for the version.\n`;
 }
 
 /** Dispatches argv to a subcommand and maps errors to exit codes. Never throws. */
@@ -80,6 +96,10 @@ export async function runCli(argv: string[], io: CommandIO): Promise<ExitCode> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(overview());
     return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === 'version') {
+    io.stdout(`${PRODUCT} ${packageVersion(PRODUCT)}\n`);
+    return ExitCode.ok;
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {

@@ -9,3 +9,4 @@ export {
   type FerryImage,
   type FakeGpus,
 } from './runner/runner.js';
+export { spawnGuarded, signalGroup, type GuardedSpawnOptions } from './runner/guarded-spawn.js';

@@ -3,6 +3,7 @@
  * signature. Pure. Every rejection is a {@link BadRequestError} whose message names the input
  * and says what was expected and what came.
  */
+import { CLASSIFIABLE_DATATYPES } from './classification.js';
 import { allocate, isDatatype, store, type Datatype, type TensorData } from './datatype.js';
 import { jsonPreview, NestingGauge } from './json-text.js';
 import { formatShape, type ModelSignature, type TensorSpec } from './signature.js';
@@ -26,6 +27,8 @@ export interface InferRequest {
   readonly inputs: readonly InputTensor[];
   /** Names of the outputs to return, in signature order: all of them unless the request chose. */
   readonly outputs: readonly string[];
+  /** Outputs asked for as classifications (`parameters.classification`): name → K. */
+  readonly classification: ReadonlyMap<string, number>;
 }
 
 /** Deepest `data` nesting accepted for an input whose shape the model leaves undeclared. */
@@ -68,7 +71,8 @@ export function parseJson(text: string): unknown {
 /**
  * Checks `body` (parsed JSON) as `{ id?, parameters?, inputs: [...], outputs?: [...] }` and
  * decodes every input's `data`, flat or nested in row-major order, into a typed buffer.
- * `parameters` (request, input or output level) are accepted and ignored.
+ * `parameters` are accepted and ignored, but for an output's `classification` (see
+ * classification.ts), which must be a whole number from 1 on an FP output of rank 2.
  */
 export function decodeInferRequest(body: unknown, signature: ModelSignature): InferRequest {
   if (!isObject(body)) throw new BadRequestError('request body must be a JSON object');
@@ -107,7 +111,11 @@ export function decodeInferRequest(body: unknown, signature: ModelSignature): In
     }
     return decodeInput(input, spec);
   });
-  const request = { inputs: decoded, outputs: requestedOutputs(outputs, signature) };
+  const request = {
+    inputs: decoded,
+    outputs: requestedOutputs(outputs, signature),
+    classification: requestedClassification(outputs, signature),
+  };
   return id === undefined ? request : { id, ...request };
 }
 
@@ -230,6 +238,33 @@ function requestedOutputs(outputs: unknown, signature: ModelSignature): string[]
     wanted.add(output.name);
   });
   return wanted.size === 0 ? all : all.filter((name) => wanted.has(name));
+}
+
+function requestedClassification(outputs: unknown, signature: ModelSignature): Map<string, number> {
+  const classification = new Map<string, number>();
+  if (!Array.isArray(outputs)) return classification;
+  for (const output of outputs as Record<string, unknown>[]) {
+    const parameters = output.parameters;
+    if (!isObject(parameters) || parameters.classification === undefined) continue;
+    const k = parameters.classification;
+    const spec = signature.outputs.find((candidate) => candidate.name === output.name);
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) {
+      throw new BadRequestError(
+        `output "${String(output.name)}": "classification" must be a whole number from 1, got ${describe(k)}`,
+      );
+    }
+    if (
+      spec === undefined ||
+      !CLASSIFIABLE_DATATYPES.includes(spec.datatype) ||
+      spec.shape.length !== 2
+    ) {
+      throw new BadRequestError(
+        `output "${String(output.name)}" cannot be classified: classification needs scores of shape [batch, classes]`,
+      );
+    }
+    classification.set(spec.name, k);
+  }
+  return classification;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DevCluster } from '../../devcluster/index.js';
@@ -8,8 +10,8 @@ export const devclusterUsage = `Usage: ferry devcluster [--port N] [--state-dir 
 
 Runs devcluster, an in-process Kubernetes API server emulator, on 127.0.0.1 until
 SIGINT or SIGTERM. Port 0 (the default) picks a free port. With --state-dir, objects
-survive a restart. The kubeconfig goes to FILE, by default DIR/kubeconfig (or
-./kubeconfig without a state directory). With --tls it serves HTTPS with a generated
+survive a restart. The kubeconfig goes to FILE, by default DIR/kubeconfig (without a
+state directory, a fresh temporary folder's kubeconfig, removed on exit). With --tls it serves HTTPS with a generated
 CA (kept in DIR/tls) that the kubeconfig trusts; without, plain HTTP.`;
 
 export async function devclusterCommand(
@@ -34,7 +36,15 @@ export async function devclusterCommand(
   }
   const stateDir =
     values['state-dir'] === undefined ? undefined : resolve(io.cwd, values['state-dir']);
-  const kubeconfig = resolve(io.cwd, values.kubeconfig ?? join(stateDir ?? '.', 'kubeconfig'));
+  // Without a state directory nothing is written into the current folder.
+  const scratch =
+    values.kubeconfig === undefined && stateDir === undefined
+      ? await mkdtemp(join(tmpdir(), 'ferry-devcluster-'))
+      : undefined;
+  const kubeconfig = resolve(
+    io.cwd,
+    values.kubeconfig ?? join(stateDir ?? scratch ?? '.', 'kubeconfig'),
+  );
   const tls = values.tls;
   const cluster = await DevCluster.start(
     stateDir === undefined ? { port, tls } : { port, stateDir, tls },
@@ -43,6 +53,7 @@ export async function devclusterCommand(
   io.stdout(`kubeconfig: ${kubeconfig}\nserver: ${cluster.url}\n`);
   const signal = await stopWhen();
   await cluster.stop();
+  if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   io.stderr(`devcluster: stopped on ${signal}\n`);
   return ExitCode.ok;
 }

@@ -37,7 +37,7 @@ Flags:
   --kubeconfig FILE               kubeconfig to use (default: $KUBECONFIG, else in-cluster)
   --namespace NS                  watch only this namespace
   --all-namespaces                watch every namespace (the default)
-  --bind-address HOST:PORT        /healthz, /readyz and /metrics (default 0.0.0.0:8080)
+  --bind-address HOST:PORT        /healthz, /readyz and /metrics (default 0.0.0.0:8081)
   --leader-elect=false            run without leader election (one replica only)
   --leader-election-namespace NS  namespace of the Lease (default $POD_NAMESPACE or default)
   --leader-election-id NAME       name of the Lease (default ferry-operator)
@@ -86,7 +86,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
       kubeconfig: { type: 'string' },
       namespace: { type: 'string' },
       'all-namespaces': { type: 'boolean', default: false },
-      'bind-address': { type: 'string', default: '0.0.0.0:8080' },
+      'bind-address': { type: 'string', default: '0.0.0.0:8081' },
       'leader-elect': { type: 'string', default: 'true' },
       'leader-election-namespace': { type: 'string' },
       'leader-election-id': { type: 'string', default: 'ferry-operator' },

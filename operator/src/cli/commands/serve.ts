@@ -4,7 +4,7 @@ import { untilShutdownSignal } from '../signals.js';
 
 export const serveUsage = `Usage: ferry serve --model URI [--sha256 HEX] [--name NAME] [--version V]
                    [--host H] [--port N] [--max-batch-size N]
-                   [--max-batch-delay-ms N] [--max-queue N]
+                   [--max-batch-delay-ms N] [--max-queue N] [--class-names A,B,...]
 
 Serves one ONNX model over the Open Inference Protocol v2 (REST), as KServe and
 Triton do, with Prometheus metrics at /metrics and live traffic samples at
@@ -22,6 +22,10 @@ Triton do, with Prometheus metrics at /metrics and live traffic samples at
                           (default: 0, no added delay)
   --max-queue N           requests waiting for the model before more get 429
                           (default: 256)
+  --class-names A,B,...   the classes of a classifier's score outputs, by index: a
+                          request output with "parameters": {"classification": K}
+                          answers the K best as "score:index:name" (Triton's and
+                          KServe's classification extension)
 
 SIGINT or SIGTERM stops taking connections, finishes the requests in flight, and
 exits. Exit status: 0 after a clean stop, 1 when the model fails its digest check
@@ -47,6 +51,7 @@ export async function serveCommand(
       'max-batch-size': { type: 'string', default: '32' },
       'max-batch-delay-ms': { type: 'string', default: '0' },
       'max-queue': { type: 'string', default: '256' },
+      'class-names': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -61,6 +66,9 @@ export async function serveCommand(
   const maxBatchSize = integer('--max-batch-size', values['max-batch-size'], 1, 1_000_000);
   const maxBatchDelayMs = integer('--max-batch-delay-ms', values['max-batch-delay-ms'], 0, 60_000);
   const maxQueue = integer('--max-queue', values['max-queue'], 1, 1_000_000);
+  const classNames = values['class-names']?.split(',').map((entry) => entry.trim());
+  if (classNames?.some((entry) => entry === '') === true)
+    throw new UsageError(`--class-names "${values['class-names'] ?? ''}" has an empty name`);
 
   // Loaded only once the flags check out, so `--help` and flag mistakes skip onnxruntime.
   const { loadModel, ModelLoadError } = await import('../../serving/model.js');
@@ -82,6 +90,7 @@ export async function serveCommand(
     maxBatchSize,
     maxBatchDelayMs,
     maxQueue,
+    ...(classNames === undefined ? {} : { classNames }),
     processMetrics: true,
   });
   const stop = stopWhen();

@@ -28,12 +28,13 @@
  *   `grace` seconds, and resolves once the run has ended and its status is recorded (at
  *   once when none runs). No restart follows.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, open, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { timestamp } from '../core/time.js';
+import { spawnGuarded, signalGroup } from './guarded-spawn.js';
 import { lastLines, runLogFile, RunLogWriter } from './container-logs.js';
 import type { JsonObject } from './json.js';
 import { ReadinessProber, type ReadinessCheck } from './probe.js';
@@ -45,13 +46,6 @@ const MESSAGE_BYTES = 4_096;
 const FALLBACK_LINES = 80;
 const FALLBACK_BYTES = 2_048;
 const HOST_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG'];
-
-/**
- * Runs in the background until fd 3 reaches end of file (the runner is gone), then kills
- * the process group; the foreground shell closes fd 3 and becomes the command.
- */
-const WATCHDOG =
-  '(read -r _ <&3; kill -s KILL 0) </dev/null >/dev/null 2>&1 & exec 3<&-; exec "$@"';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
 export type RestartPolicy = (typeof RESTART_POLICIES)[number];
@@ -187,11 +181,11 @@ export class ContainerProcess {
     const output = new RunLogWriter(logFile, (error) => {
       options.log(`${this.where}: log file: ${error.message}`);
     });
-    const child = spawn('/bin/sh', ['-c', WATCHDOG, options.name, ...options.argv], {
+    const child = spawnGuarded(options.argv, {
       env,
       cwd: options.workingDir,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
+      name: options.name,
     });
     child.stdout?.on('data', (chunk: Buffer) => {
       output.write('stdout', chunk);
@@ -315,15 +309,6 @@ export class ContainerProcess {
 }
 
 /** Signals the child's whole process group; a group that is gone is fine. */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // The group has ended already.
-  }
-}
-
 /** Why `file` cannot be executed, in runc's words, or undefined when it can. */
 async function missingExecutable(
   file: string,

@@ -4,8 +4,11 @@
  *
  * Images map to commands this way:
  * - the Ferry image (`ferry.image`, any tag or digest) runs `ferry.command + args`: the
- *   image's entrypoint is `ferry`, so `command` is ignored and `args` are the subcommand;
- *   the value of `--host` becomes the pod IP;
+ *   image's entrypoint is `ferry`, so `args` are the subcommand; the value of `--host`
+ *   becomes the pod IP. A container that sets `command` replaces the entrypoint, as in
+ *   Kubernetes: it runs `command + args` on the host, and without a `workingDir` it runs
+ *   in `ferry.workingDir`, the local directory that plays the image's working directory
+ *   (where relative paths such as `examples/iris/train.mjs` resolve);
  * - any other image runs its `command + args` directly on the host, as given (`python3
  *   train.py`); without a `command` it cannot run, since the image's entrypoint is unknown
  *   here.
@@ -33,6 +36,8 @@ export interface FerryImage {
   image: string;
   /** e.g. `[process.execPath, 'dist/cli/main.js']`. */
   command: readonly string[];
+  /** The local directory that plays the image's working directory (its Ferry package root). */
+  workingDir?: string;
 }
 
 export interface LaunchOptions {
@@ -106,6 +111,14 @@ export function launchOf(
     workingDir: workingDir === undefined || workingDir === '' ? undefined : local(workingDir),
   };
   const image = stringAt(container, 'image') ?? '';
+  const command = strings(container['command']).map(expand);
+  if (imageRepository(image) === options.ferry.image && command.length > 0) {
+    return {
+      ...base,
+      workingDir: base.workingDir ?? options.ferry.workingDir,
+      argv: [...command, ...args],
+    };
+  }
   if (imageRepository(image) === options.ferry.image) {
     const withHost = args.map((arg, index) => {
       if (args[index - 1] === '--host') return options.podIP;
@@ -113,7 +126,6 @@ export function launchOf(
     });
     return { ...base, argv: [...options.ferry.command, ...withHost] };
   }
-  const command = strings(container['command']).map(expand);
   if (command.length === 0) {
     return configError(
       `container has no command: the local runner runs the command and args of an image other than ${options.ferry.image} on the host, and cannot know the entrypoint of "${image}"`,

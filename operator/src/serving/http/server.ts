@@ -13,6 +13,7 @@ import {
   parseJson,
   type InferRequest,
 } from '../decode.js';
+import { classify } from '../classification.js';
 import { inferResponse, modelMetadata } from '../encode.js';
 import { createExecutor, stacking, type Outcome } from '../executor.js';
 import { ServeMetrics } from '../metrics.js';
@@ -40,6 +41,8 @@ export interface ServeOptions {
   readonly sampleCapacity?: number;
   /** Features kept per tensor in the samples (default 64). */
   readonly maxSampleFeatures?: number;
+  /** The class names of a classifier's score outputs, by index, for classification requests. */
+  readonly classNames?: readonly string[];
   /** Export Node's process metrics too (default false). */
   readonly processMetrics?: boolean;
 }
@@ -268,7 +271,10 @@ export class ModelServer {
         this.#options.name,
         this.#options.version,
         decoded.id,
-        outcome.outputs,
+        outcome.outputs.map((output) => {
+          const k = decoded.classification.get(output.name);
+          return k === undefined ? output : classify(output, k, this.#options.classNames);
+        }),
       );
       code = reply(response, 200, body);
     } catch (error) {

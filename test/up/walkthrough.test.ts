@@ -1,0 +1,171 @@
+/**
+ * The README's walkthrough, as a user follows it: `ferry up examples/iris` spawned from the
+ * built CLI, the real kubectl against the KUBECONFIG it prints, HTTP to the URL it prints,
+ * and Ctrl-C (SIGINT) at the end. Each step is one test, in the README's order and
+ * numbering; they share the running `ferry up`.
+ *
+ * Then what a second run meets: a second `ferry up` on the same state directory while one
+ * runs exits 2, and a restart resumes the objects, the repository and the claims as they were.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, REPO } from '../support/cluster.js';
+import { descendants, isAlive, spawnUp, type UpProcess } from '../support/up-process.js';
+
+const READY_MS = 180_000;
+
+let stateDir: string;
+let up: UpProcess | undefined;
+let kubeconfig = '';
+let url = '';
+let request = '';
+let serviceUid = '';
+
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('kubectl', args, {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+  });
+  return stdout;
+}
+
+/** Sends SIGINT as Ctrl-C does, and checks that `ferry up` and every process it started end. */
+async function interrupt(running: UpProcess): Promise<number | null> {
+  const pid = running.child.pid ?? 0;
+  const started = descendants(pid);
+  running.child.kill('SIGINT');
+  const code = await running.exited;
+  await eventually(
+    () => started.every((child) => !isAlive(child)),
+    15_000,
+    `every process ferry up started (${started.join(', ')}) to end`,
+  );
+  return code;
+}
+
+/** Starts `ferry up examples/iris` on the state directory and reads how to reach it. */
+async function startUp(): Promise<UpProcess> {
+  const running = spawnUp([join('examples', 'iris'), '--state-dir', stateDir]);
+  up = running;
+  kubeconfig = (await running.waitFor(/export KUBECONFIG=(\S+)/, 60_000))[1] ?? '';
+  const answers = await running.waitFor(
+    /iris answers at (\S+), [\d.]+ s after ferry up started\n\s+curl -s \S+ -H 'content-type: application\/json' \\\n\s+-d '([^']+)'/,
+    READY_MS,
+  );
+  url = answers[1] ?? '';
+  request = answers[2] ?? '';
+  return running;
+}
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'ferry-up-'));
+});
+
+afterAll(async () => {
+  if (up !== undefined && up.child.exitCode === null && up.child.signalCode === null)
+    await interrupt(up);
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('the README walkthrough', { timeout: READY_MS + 60_000 }, () => {
+  it('1. `npx ferry up examples/iris` starts everything and says how to use it', async () => {
+    const running = await startUp();
+    const output = running.output();
+    expect(output).toContain(`repository: ${join(stateDir, 'repo')} (branch main), made from`);
+    expect(output).toMatch(/^synced commit [0-9a-f]{12}: 5 applied/m);
+    expect(output).toMatch(/^dataset iris profiled: 150 rows, 5 columns/m);
+    expect(kubeconfig).toBe(join(stateDir, 'kubeconfig'));
+    // The user's folder is only read: Ferry made its own repository.
+    expect(existsSync(join(REPO, 'examples', 'iris', '.git'))).toBe(false);
+  });
+
+  it('2. the first version becomes Ready and is served', async () => {
+    await kubectl('wait', '--for=condition=Ready', 'infsvc/iris', '--timeout=60s');
+    serviceUid = await kubectl('get', 'infsvc', 'iris', '-o', 'jsonpath={.metadata.uid}');
+    const table = await kubectl('get', 'ferry');
+    expect(table).toMatch(/inferenceservice\.ml\.ferry\.dev\/iris\s+iris-v1\s+iris-v1\s+0\s+True/);
+    expect(table).toMatch(/dataset\.ml\.ferry\.dev\/iris\s+150\s+9cc1c345c71b\s+True/);
+    await eventually(
+      async () => /Stage:\s+Production/.test(await kubectl('describe', 'mv', 'iris-v1')),
+      30_000,
+      'iris-v1 Production in kubectl describe',
+    );
+  });
+
+  it('3. a prediction is sent with curl', async () => {
+    const response = await fetch(`${url}/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: request,
+    });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as {
+      model_name: string;
+      outputs: { name: string; data: unknown[] }[];
+    };
+    expect(answer.model_name).toBe('iris');
+    expect(answer.outputs.find((output) => output.name === 'label')?.data).toHaveLength(1);
+  });
+
+  it('the training run shows in the progress lines and in kubectl logs', async () => {
+    const running = up as UpProcess;
+    await running.waitFor(/^training iris-logreg started/m, 60_000);
+    const finished = await running.waitFor(
+      /^training iris-logreg finished in \S+: accuracy=([\d.]+)/m,
+      READY_MS,
+    );
+    // The committed hyperparameters train too briefly: below the service's promotion gate,
+    // so the version stays a Candidate and nothing is proposed.
+    expect(Number(finished[1])).toBeLessThan(0.9);
+    expect(running.output()).not.toContain('promotion proposed');
+    const pod = await kubectl(
+      'get',
+      'pods',
+      '-l',
+      'ferry.dev/training-job=iris-logreg',
+      '-o',
+      'jsonpath={.items[0].metadata.name}',
+    );
+    expect(await kubectl('logs', pod)).toContain('training on 123 rows with C=1, max_iter=20');
+  });
+
+  it('a second ferry up on the same state directory says one runs, and exits 2', async () => {
+    const second = spawnUp([join('examples', 'iris'), '--state-dir', stateDir]);
+    expect(await second.exited).toBe(2);
+    expect(second.stderr()).toContain(
+      `ferry up: already running on ${stateDir} (pid ${String(up?.child.pid)})`,
+    );
+  });
+
+  it('8. Ctrl-C stops everything: no process is left', async () => {
+    const running = up as UpProcess;
+    expect(await interrupt(running)).toBe(0);
+    expect(running.output()).toMatch(/stopped on SIGINT; run the same command again to resume\n$/);
+    expect(existsSync(join(stateDir, 'up.pid'))).toBe(false);
+    await expect(fetch(`${url}/ready`)).rejects.toThrow();
+  });
+});
+
+describe('ferry up again on the same state directory', { timeout: READY_MS + 60_000 }, () => {
+  it('resumes: the same objects, repository and URL, without training again', async () => {
+    const before = url;
+    const running = await startUp();
+    expect(running.output()).toContain(
+      `${join(stateDir, 'repo')} (branch main), made earlier from`,
+    );
+    expect(url).toBe(before);
+    expect(await kubectl('get', 'infsvc', 'iris', '-o', 'jsonpath={.metadata.uid}')).toBe(
+      serviceUid,
+    );
+    const jobs = await kubectl('get', 'jobs', '-o', 'jsonpath={.items[*].metadata.name}');
+    expect(jobs.split(' ')).toEqual(['iris-logreg']);
+    expect(await kubectl('get', 'tjob', 'iris-logreg', '-o', 'jsonpath={.status.phase}')).toBe(
+      'Succeeded',
+    );
+    expect(await interrupt(running)).toBe(0);
+  });
+});
