@@ -4,13 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { canonicalJson } from '../core/json.js';
-import {
-  objectAt,
-  stringsAt,
-  type Json,
-  type JsonObject,
-  type ObjectIdentity,
-} from './json.js';
+import { objectAt, stringsAt, type Json, type JsonObject, type ObjectIdentity } from './json.js';
 
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
 
