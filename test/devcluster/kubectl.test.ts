@@ -278,6 +278,25 @@ describe('kubectl against devcluster', () => {
     expect(field.stdout).toMatch(/FIELD: modelVersion <string>/);
   });
 
+  // kube-apiserver's /openapi/v3 describes every field of the built-in kinds, so explain
+  // walks into them, marks required fields and refuses a field that does not exist.
+  it('explains built-in kinds down to their fields', async () => {
+    const spec = await h.kubectl(['explain', 'deployment.spec']);
+    expect(spec.stderr).toBe('');
+    expect(spec.stdout).toMatch(/GROUP:\s+apps\nKIND:\s+Deployment\nVERSION:\s+v1/);
+    expect(spec.stdout).toMatch(/FIELD: spec <DeploymentSpec>/);
+    expect(spec.stdout).toMatch(/replicas\s+<integer>\n\s+Number of desired pods\./);
+    expect(spec.stdout).toMatch(/template\s+<PodTemplateSpec> -required-/);
+    const image = await h.kubectl(['explain', 'deploy.spec.template.spec.containers.image']);
+    expect(image.stderr).toBe('');
+    expect(image.stdout).toMatch(/FIELD: image <string>\n+DESCRIPTION:\n\s+Container image name\./);
+    const owners = await h.kubectl(['explain', 'configmap.metadata.ownerReferences.uid']);
+    expect(owners.stdout).toMatch(/FIELD: uid <string>/);
+    const missing = await h.kubectl(['explain', 'deployment.spec.bogus']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('field "bogus" does not exist');
+  });
+
   it('labels, merge-patches spec and patches the status subresource', async () => {
     expect((await h.kubectl(['label', 'dset', 'iris', 'tier=gold'])).stdout.trim()).toBe(
       'dataset.ml.ferry.dev/iris labeled',

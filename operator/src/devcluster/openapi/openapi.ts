@@ -2,16 +2,19 @@
  * OpenAPI v3 as `kubectl apply` and `kubectl explain` need it: an index of group/version
  * documents, and per document the paths (each PATCH operation tagged with
  * `x-kubernetes-group-version-kind` and a `fieldValidation` parameter) and
- * `components.schemas` holding each kind's schema (the CRD's openAPIV3Schema for custom
- * resources; an open object for built-ins). Strategic merge is not advertised, so kubectl
- * falls back to its compiled-in patch metadata for built-ins and to merge patches for
- * custom resources.
+ * `components.schemas` holding each kind's schema: the CRD's openAPIV3Schema for custom
+ * resources, and for built-ins their field schemas from client-node's models (see
+ * builtin-schemas.ts), with the real ObjectMeta for both. Strategic merge is not
+ * advertised in v3, and the v2 document (`/openapi/v2`) keeps built-in kinds open: kubectl
+ * apply reads patch strategies from whichever document describes a kind, and these
+ * schemas have none, so it keeps its compiled-in patch metadata for built-ins and merge
+ * patches for custom resources.
  */
 import { createHash } from 'node:crypto';
 import { clone, isObject, type JsonObject } from '../core/json.js';
 import type { Registry } from '../registry/registry.js';
 import type { ResourceType } from '../registry/types.js';
-import { OBJECT_META, OBJECT_META_NAME } from './object-meta.js';
+import { builtinComponents, OBJECT_META_NAME, objectMetaComponents } from './builtin-schemas.js';
 
 const BUILTIN_PACKAGES: Readonly<Record<string, string>> = {
   '': 'io.k8s.api.core',
@@ -39,8 +42,27 @@ function gvk(type: ResourceType): JsonObject {
   return { group: type.group, version: type.version, kind: type.kind };
 }
 
-function kindSchema(type: ResourceType): JsonObject {
-  const source = type.schema !== undefined ? clone(type.schema) : builtinSchema(type);
+/**
+ * A kind's schema and the components it refers to, under their names: a built-in's field
+ * schemas when `fields` and client-node models it, else an open schema.
+ */
+function kindSchemas(type: ResourceType, fields: boolean): JsonObject {
+  const name = schemaName(type);
+  const builtin =
+    fields && type.schema === undefined
+      ? builtinComponents(type.group, type.version, type.kind, name)
+      : undefined;
+  const components = builtin ?? { [name]: openSchema(type) };
+  const own = components[name];
+  if (isObject(own)) components[name] = tagged(type, own);
+  return components;
+}
+
+function openSchema(type: ResourceType): JsonObject {
+  return type.schema !== undefined ? clone(type.schema) : builtinSchema(type);
+}
+
+function tagged(type: ResourceType, source: JsonObject): JsonObject {
   const properties = isObject(source['properties']) ? source['properties'] : {};
   properties['metadata'] = {
     description:
@@ -55,7 +77,7 @@ function kindSchema(type: ResourceType): JsonObject {
 function builtinSchema(type: ResourceType): JsonObject {
   return {
     type: 'object',
-    description: `${type.kind} (${type.group === '' ? 'core' : type.group}/${type.version}), served by devcluster; fields are not described.`,
+    description: `${type.kind} (${type.group === '' ? 'core' : type.group}/${type.version}), served by devcluster; its fields are described in /openapi/v3.`,
     properties: {
       apiVersion: {
         type: 'string',
@@ -189,10 +211,10 @@ export class OpenApi {
       const types = this.registry
         .all()
         .filter((type) => type.group === group && type.version === version);
-      const schemas: JsonObject = { [OBJECT_META_NAME]: OBJECT_META };
+      const schemas: JsonObject = objectMetaComponents();
       let allPaths: JsonObject = {};
       for (const type of types) {
-        schemas[schemaName(type)] = kindSchema(type);
+        Object.assign(schemas, kindSchemas(type, true));
         allPaths = { ...allPaths, ...paths(type) };
       }
       const document = {
@@ -214,8 +236,8 @@ export class OpenApi {
   swagger(): string {
     this.refresh();
     if (this.swaggerText !== undefined) return this.swaggerText;
-    const definitions: JsonObject = { [OBJECT_META_NAME]: OBJECT_META };
-    for (const type of this.registry.all()) definitions[schemaName(type)] = kindSchema(type);
+    const definitions: JsonObject = objectMetaComponents();
+    for (const type of this.registry.all()) Object.assign(definitions, kindSchemas(type, false));
     const document = {
       swagger: '2.0',
       info: { title: 'Kubernetes', version: 'v1.32.0' },

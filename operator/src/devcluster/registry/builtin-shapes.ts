@@ -8,7 +8,9 @@
 import * as models from '@kubernetes/client-node';
 import type { JsonObject } from '../core/json.js';
 
-interface Attribute {
+export interface Attribute {
+  /** The TypeScript property name; `baseName` is the JSON one. */
+  name: string;
   baseName: string;
   type: string;
   format: string;
@@ -27,6 +29,11 @@ function modelNamed(name: string): Model | undefined {
   if (typeof candidate !== 'function') return undefined;
   const map = (candidate as Partial<Model>).getAttributeTypeMap;
   return typeof map === 'function' ? (candidate as unknown as Model) : undefined;
+}
+
+/** The attribute type map of the client-node model `name`, or undefined when there is none. */
+export function modelAttributes(name: string): Attribute[] | undefined {
+  return modelNamed(name)?.getAttributeTypeMap();
 }
 
 /** Shapes are shared per model name, so recursive models (JSONSchemaProps) stay finite. */
@@ -66,15 +73,18 @@ function modelNames(group: string, version: string, kind: string): string[] {
   return [`${pascal(label)}${pascal(version)}${kind}`, `${pascal(version)}${kind}`];
 }
 
+/** The client-node model of a built-in kind, or undefined when it has none. */
+export function modelNameOf(group: string, version: string, kind: string): string | undefined {
+  return modelNames(group, version, kind).find((candidate) => modelNamed(candidate) !== undefined);
+}
+
 const cache = new Map<string, JsonObject | undefined>();
 
 /** The pruning shape of a built-in kind, or undefined when client-node has no model for it. */
 export function builtinShape(group: string, version: string, kind: string): JsonObject | undefined {
   const key = `${group}/${version}/${kind}`;
   if (cache.has(key)) return cache.get(key);
-  const name = modelNames(group, version, kind).find(
-    (candidate) => modelNamed(candidate) !== undefined,
-  );
+  const name = modelNameOf(group, version, kind);
   const shape = name === undefined ? undefined : shapeOf(name, '', new Map());
   cache.set(key, shape);
   return shape;

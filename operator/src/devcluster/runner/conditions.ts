@@ -8,6 +8,13 @@ export interface Condition {
   message?: string;
 }
 
+/** The condition of `type` in `object`'s status when its status is True. */
+export function trueCondition(object: JsonObject, type: string): JsonObject | undefined {
+  return objectsAt(object, 'status', 'conditions').find(
+    (condition) => stringAt(condition, 'type') === type && stringAt(condition, 'status') === 'True',
+  );
+}
+
 /**
  * `wanted` as condition objects: `lastTransitionTime` is carried over from the condition of
  * the same type in `previous` while its status stays, else `now`; with `lastUpdateTime`

@@ -21,7 +21,7 @@
  * - `progressDeadlineSeconds` is not read: no rollout is ever reported as timed out.
  */
 import { deepEqual } from '../core/json.js';
-import { conditionsOf, withOwned, type Condition } from './conditions.js';
+import { conditionsOf, trueCondition, withOwned, type Condition } from './conditions.js';
 import {
   controllerOf,
   identityOf,
@@ -108,10 +108,7 @@ export function ownedReplicaSet(object: JsonObject): OwnedReplicaSet | undefined
   if (identity === undefined) return undefined;
   const annotations = stringsAt(object, 'metadata', 'annotations');
   const revision = Number(annotations[REVISION] ?? '0');
-  const failure = objectsAt(object, 'status', 'conditions').find(
-    (condition) =>
-      stringAt(condition, 'type') === 'ReplicaFailure' && stringAt(condition, 'status') === 'True',
-  );
+  const failure = trueCondition(object, 'ReplicaFailure');
   return {
     name: identity.name,
     uid: identity.uid,

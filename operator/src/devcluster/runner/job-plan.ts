@@ -24,7 +24,7 @@
  *   ended stay counted.
  */
 import { timestamp } from '../core/time.js';
-import { conditionsOf, withOwned, type Condition } from './conditions.js';
+import { conditionsOf, trueCondition, withOwned, type Condition } from './conditions.js';
 import { identityOf, numberAt, objectAt, objectsAt, stringAt, type JsonObject } from './json.js';
 
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
@@ -65,10 +65,7 @@ export function jobPod(pod: JsonObject): JobPod | undefined {
     uid: identity.uid,
     ended: phase === 'Succeeded' || phase === 'Failed' ? phase : undefined,
     deleting: identity.deleting,
-    ready: objectsAt(pod, 'status', 'conditions').some(
-      (condition) =>
-        stringAt(condition, 'type') === 'Ready' && stringAt(condition, 'status') === 'True',
-    ),
+    ready: trueCondition(pod, 'Ready') !== undefined,
     restarts: objectsAt(pod, 'status', 'containerStatuses').reduce(
       (sum, status) => sum + (numberAt(status, 'restartCount') ?? 0),
       0,

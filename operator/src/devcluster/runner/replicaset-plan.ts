@@ -5,7 +5,7 @@
  * first, then the newest (the order of pkg/controller/replicaset's `getPodsToDelete`). A
  * pod is available once it has been Ready for the ReplicaSet's `minReadySeconds`.
  */
-import { conditionsOf, withOwned, type Condition } from './conditions.js';
+import { conditionsOf, trueCondition, withOwned, type Condition } from './conditions.js';
 import {
   identityOf,
   numberAt,
@@ -38,10 +38,7 @@ export interface OwnedPod {
 export function ownedPod(pod: JsonObject): OwnedPod | undefined {
   const identity = identityOf(pod);
   if (identity === undefined) return undefined;
-  const ready = objectsAt(pod, 'status', 'conditions').find(
-    (condition) =>
-      stringAt(condition, 'type') === 'Ready' && stringAt(condition, 'status') === 'True',
-  );
+  const ready = trueCondition(pod, 'Ready');
   return {
     name: identity.name,
     uid: identity.uid,
