@@ -6,6 +6,11 @@
  * a gap, never a number issued twice. The ConfigMap has no owner and no gitops label, so
  * neither the garbage collector nor the git sync's prune removes it.
  *
+ * Each number is issued for a claim (a run), recorded with it in the same write (data key
+ * `claims`, the latest 100): asking again for the same claim returns the same number, so
+ * two writers registering one run at once (two replicas without leader election, say)
+ * create the same ModelVersion name, and the API server's AlreadyExists makes it one.
+ *
  * Versions registered by hand count: the next number is one more than the larger of the
  * ledger and the highest integer `spec.version` among the model's ModelVersions.
  */
@@ -16,7 +21,10 @@ import { isConflict, type KubeClient } from '../runtime/client.js';
 import { BuiltinResources } from '../runtime/resource.js';
 
 export const LEDGER_KEY = 'highest';
+export const CLAIMS_KEY = 'claims';
 const ATTEMPTS = 10;
+/** Claims kept: far more than registrations of one model in flight at once. */
+const CLAIMS_KEPT = 100;
 
 export function versionLedgerName(model: string): string {
   return `ferry-versions-${model}`;
@@ -43,14 +51,19 @@ export class VersionLedger {
   ) {}
 
   /**
-   * Issues the next version number of `model` in `namespace`, above `floor` (the highest
-   * version the caller knows of) and above every number issued before. Resolves once the
-   * ledger records it.
+   * The version number of `model` in `namespace` issued for `claim`: the one issued for it
+   * before unless that is `unusable` (its name was taken), else the next number, above
+   * `floor` (the highest version the caller knows of) and above every number issued
+   * before. Resolves once the ledger records it.
    */
-  issue(namespace: string, model: string, floor: number): Promise<number> {
+  issue(
+    namespace: string,
+    model: string,
+    request: { claim: string; floor: number; unusable?: number },
+  ): Promise<number> {
     const key = `${namespace}/${model}`;
     const turn = (this.turns.get(key) ?? Promise.resolve()).then(() =>
-      this.issueNow(namespace, model, floor),
+      this.issueNow(namespace, model, request),
     );
     const settled = turn.catch(() => undefined);
     this.turns.set(key, settled);
@@ -60,7 +73,11 @@ export class VersionLedger {
     return turn;
   }
 
-  private async issueNow(namespace: string, model: string, floor: number): Promise<number> {
+  private async issueNow(
+    namespace: string,
+    model: string,
+    request: { claim: string; floor: number; unusable?: number },
+  ): Promise<number> {
     const name = versionLedgerName(model);
     for (let attempt = 1; ; attempt++) {
       const current = await this.client.get<V1ConfigMap>(
@@ -68,8 +85,15 @@ export class VersionLedger {
         namespace,
         name,
       );
+      const claims = parseClaims(current?.data?.[CLAIMS_KEY]);
+      const issued = claims.find(([claim]) => claim === request.claim)?.[1];
+      if (issued !== undefined && issued !== request.unusable) return issued;
       const recorded = Number(current?.data?.[LEDGER_KEY] ?? '0');
-      const next = Math.max(Number.isInteger(recorded) ? recorded : 0, floor) + 1;
+      const next = Math.max(Number.isInteger(recorded) ? recorded : 0, request.floor) + 1;
+      const kept = [
+        ...claims.filter(([claim]) => claim !== request.claim),
+        [request.claim, next] as const,
+      ].slice(-CLAIMS_KEPT);
       const ledger: V1ConfigMap = {
         apiVersion: 'v1',
         kind: 'ConfigMap',
@@ -81,7 +105,11 @@ export class VersionLedger {
             ? {}
             : { resourceVersion: current.metadata.resourceVersion }),
         },
-        data: { ...current?.data, [LEDGER_KEY]: String(next) },
+        data: {
+          ...current?.data,
+          [LEDGER_KEY]: String(next),
+          [CLAIMS_KEY]: JSON.stringify(Object.fromEntries(kept)),
+        },
       };
       try {
         if (current === undefined) await this.client.create(ledger, this.fieldManager);
@@ -92,5 +120,19 @@ export class VersionLedger {
         if (!isConflict(error) || attempt >= ATTEMPTS) throw error;
       }
     }
+  }
+}
+
+/** The claims a ledger records, oldest first; a value that is not the ledger's counts as none. */
+function parseClaims(text: string | undefined): (readonly [string, number])[] {
+  if (text === undefined) return [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null) return [];
+    return Object.entries(parsed).filter(
+      (entry): entry is [string, number] => typeof entry[1] === 'number',
+    );
+  } catch {
+    return [];
   }
 }

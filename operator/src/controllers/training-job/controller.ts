@@ -194,8 +194,9 @@ export function trainingJobController(
   /**
    * Registers run `run` exactly once: a ModelVersion it registered before (found live, not
    * in the cache, which may lag) is returned as it is; otherwise the ledger issues the
-   * model's next number and the ModelVersion `<model>-v<N>` is created. A name someone
-   * took by hand costs a number, never a second ModelVersion.
+   * model's number for the run and the ModelVersion `<model>-v<N>` is created, or found
+   * created by a concurrent registration of the same run. A name someone took by hand
+   * costs a number, never a second ModelVersion.
    */
   async function register(
     trainingJob: TrainingJob,
@@ -203,21 +204,39 @@ export function trainingJobController(
     draft: ModelVersion,
   ): Promise<ModelVersion> {
     const namespace = trainingJob.metadata.namespace ?? 'default';
+    const ours = (modelVersion: ModelVersion | undefined): modelVersion is ModelVersion =>
+      modelVersion !== undefined &&
+      modelVersion.metadata.labels?.[Labels.trainingRun] === run &&
+      registeredBy(modelVersion, trainingJob);
     const earlier = await client.list<ModelVersion & KubernetesObject>(
       FerryResources.modelVersion,
       { namespace, labelSelector: `${Labels.trainingRun}=${run}` },
     );
-    const found = earlier.items.find((modelVersion) => registeredBy(modelVersion, trainingJob));
+    const found = earlier.items.find(ours);
     if (found !== undefined) return found;
     const model = trainingJob.spec.model;
+    const claim = `${trainingJob.metadata.uid ?? ''}/${run}`;
     let floor = highestVersion(modelVersions.list(namespace), model);
+    let unusable: number | undefined;
     for (let attempt = 1; ; attempt++) {
-      const version = await ledger.issue(namespace, model, floor);
+      const version = await ledger.issue(namespace, model, {
+        claim,
+        floor,
+        ...(unusable === undefined ? {} : { unusable }),
+      });
+      const wanted = numbered(draft, version);
       try {
-        return await client.create(numbered(draft, version), fieldManager);
+        return await client.create(wanted, fieldManager);
       } catch (error) {
         if (!isConflict(error) || attempt >= REGISTRATION_ATTEMPTS) throw error;
-        floor = version;
+        const taken = await client.get<ModelVersion & KubernetesObject>(
+          FerryResources.modelVersion,
+          namespace,
+          wanted.metadata.name ?? '',
+        );
+        if (ours(taken)) return taken;
+        floor = Math.max(floor, version);
+        unusable = version;
       }
     }
   }
