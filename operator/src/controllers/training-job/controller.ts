@@ -12,6 +12,7 @@ import {
   type ModelVersion,
   type TrainingJob,
   type TrainingPhase,
+  type TrainingRun,
 } from '../../api/index.js';
 import { isConflict, type ObjectLike } from '../../runtime/client.js';
 import { objectKey, parseObjectKey } from '../../runtime/key.js';
@@ -58,9 +59,9 @@ export function trainingJobController(
   const ledger = new VersionLedger(client, fieldManager);
 
   /**
-   * Jobs this process admitted whose admission the cache may not show yet. Admission is
-   * decided one reconcile at a time (`admissionLock`) against cache plus this ledger, so
-   * two concurrent reconciles never hand out the same GPUs.
+   * Runs' Jobs this process admitted whose admission the cache may not show yet, by
+   * `namespace/job`. Admission is decided one reconcile at a time (`admissionLock`) against
+   * cache plus this ledger, so two concurrent reconciles never hand out the same GPUs.
    */
   const admittedHere = new Map<string, GpuDemand>();
   let admissionLock: Promise<unknown> = Promise.resolve();
@@ -79,27 +80,56 @@ export function trainingJobController(
     };
   }
 
+  /** The runs as the cache shows them; a TrainingJob from before runs shows its one run. */
+  function runsOf(trainingJob: TrainingJob): Pick<TrainingRun, 'phase' | 'jobName'>[] {
+    const status = trainingJob.status;
+    if (status?.runs !== undefined) return status.runs;
+    return status?.phase === undefined
+      ? []
+      : [
+          {
+            phase: status.phase,
+            ...(status.jobName === undefined ? {} : { jobName: status.jobName }),
+          },
+        ];
+  }
+
+  /** Whether a run of the TrainingJob holds GPUs: admitted, and not finished. */
+  const holds = (trainingJob: TrainingJob) =>
+    runsOf(trainingJob).some((run) => HOLDING.includes(run.phase));
+  /** Whether its newest run waits for admission: no Job yet. */
+  const waits = (trainingJob: TrainingJob) => {
+    const newest = runsOf(trainingJob).at(-1);
+    return newest === undefined || (WAITING.includes(newest.phase) && newest.jobName === undefined);
+  };
+
   function admission(trainingJob: TrainingJob): Admission {
-    const demands = trainingJobs
+    const candidates = trainingJobs
       .list()
-      .filter((candidate) => candidate.spec.queue === undefined)
-      .map((candidate) => ({ phase: candidate.status?.phase, demand: demandOf(candidate) }));
-    // Once the cache shows a job past waiting, the ledger need not remember it.
-    for (const { phase, demand } of demands) {
-      if (!WAITING.includes(phase)) admittedHere.delete(demand.key);
+      .filter((candidate) => candidate.spec.queue === undefined);
+    // Once the cache shows a run past waiting, the ledger need not remember it.
+    for (const [jobKey, demand] of admittedHere) {
+      const owner = candidates.find((candidate) => demandOf(candidate).key === demand.key);
+      const job = parseObjectKey(jobKey).name;
+      const shown = owner === undefined ? undefined : runsOf(owner).find((r) => r.jobName === job);
+      if (owner === undefined || (shown !== undefined && !WAITING.includes(shown.phase)))
+        admittedHere.delete(jobKey);
     }
-    const running = demands
-      .filter(({ phase }) => HOLDING.includes(phase))
-      .map(({ demand }) => demand);
-    const queued = demands
-      .filter(({ phase, demand }) => WAITING.includes(phase) && !admittedHere.has(demand.key))
-      .map(({ demand }) => demand);
+    const remembered = new Set([...admittedHere.values()].map((demand) => demand.key));
+    const key = demandOf(trainingJob).key;
+    const running = candidates.filter(holds).map(demandOf);
+    const queued = candidates
+      .filter((candidate) => {
+        const candidateKey = demandOf(candidate).key;
+        return candidateKey !== key && waits(candidate) && !remembered.has(candidateKey);
+      })
+      .map(demandOf);
+    queued.push(demandOf(trainingJob));
     const plan = planAdmission(
       gpuCapacity(nodes.list()),
       [...running, ...admittedHere.values()],
       queued,
     );
-    const key = demandOf(trainingJob).key;
     if (plan.admit.includes(key)) return { admitted: true };
     return {
       admitted: false,
@@ -141,13 +171,17 @@ export function trainingJobController(
       const turn = admissionLock.then(async () => {
         const locked = decide();
         const demand = demandOf(trainingJob);
-        if (locked.actions.some((action) => action.type === 'createJob'))
-          admittedHere.set(demand.key, demand);
+        const admitted = locked.actions.flatMap((action) =>
+          action.type === 'createJob'
+            ? [objectKey({ namespace, name: action.job.metadata?.name ?? '' })]
+            : [],
+        );
+        for (const jobKey of admitted) admittedHere.set(jobKey, demand);
         try {
           await performAll(trainingJob, locked, registered);
         } catch (error) {
           // A Job the API server refused holds no GPUs.
-          admittedHere.delete(demand.key);
+          for (const jobKey of admitted) admittedHere.delete(jobKey);
           throw error;
         }
         return locked;
@@ -252,7 +286,9 @@ export function trainingJobController(
       await client.delete(BuiltinResources.job, namespace, job.metadata?.name ?? '', 'Background');
     for (const service of services.list(namespace).filter(mine))
       await client.delete(BuiltinResources.service, namespace, service.metadata?.name ?? '');
-    admittedHere.delete(demandOf(trainingJob).key);
+    const key = demandOf(trainingJob).key;
+    for (const [jobKey, demand] of admittedHere)
+      if (demand.key === key) admittedHere.delete(jobKey);
   }
 
   return {
@@ -315,7 +351,7 @@ export function trainingJobController(
   function queuedKeys(): string[] {
     return trainingJobs
       .list()
-      .filter((trainingJob) => WAITING.includes(trainingJob.status?.phase))
+      .filter(waits)
       .map((trainingJob) =>
         objectKey({
           namespace: trainingJob.metadata.namespace,
