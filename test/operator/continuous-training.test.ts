@@ -166,6 +166,17 @@ describe('continuous training: runs and numbered versions', () => {
     expect(stdout).toMatch(
       /^trainingjob\.ml\.ferry\.dev\/retrain run requested \(ferry\.dev\/run=\d{4}-\d\d-\d\dT[\d:.]+Z\)\n$/,
     );
+    const missing = await run(process.execPath, [
+      join(REPO, 'dist', 'cli', 'main.js'),
+      'train',
+      'no-such-job',
+      '--kubeconfig',
+      kubeconfig,
+    ]).catch((error: unknown) => error as { code: number; stderr: string });
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: 'ferry train: trainingjob.ml.ferry.dev/no-such-job not found in namespace default\n',
+    });
     const third = await succeed('retrain', 3);
     expect(third.status?.runs?.at(-1)).toMatchObject({ id: 3, trigger: 'Manual' });
     expect(third.status?.modelVersion).toBe('iris-v4');

@@ -376,6 +376,33 @@ describe('planTrainingJob after the Job exists', () => {
     expect(again.status).toEqual(first.status);
   });
 
+  it('follows a Job started before runs to its end, and registers it with a number', () => {
+    // What the controller created before runs: a Job named after the TrainingJob, without
+    // the run label, writing to <output>/<tjob>.
+    const legacyJob = createdJob(COMPLETE);
+    legacyJob.metadata = {
+      name: 'iris-logreg',
+      namespace: 'ml',
+      labels: { 'ferry.dev/training-job': 'iris-logreg', 'ferry.dev/model': 'iris' },
+      ownerReferences: legacyJob.metadata?.ownerReferences ?? [],
+    };
+    const legacy: TrainingJob = {
+      ...trainingJob(),
+      status: { observedGeneration: 1, phase: 'Running', jobName: 'iris-logreg' },
+    };
+    const pod = completedPod(RESULT);
+    pod.metadata = {
+      name: 'p',
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'iris-logreg', uid: 'j0' }],
+    };
+    const plan = planTrainingJob(observed({ trainingJob: legacy, jobs: [legacyJob], pods: [pod] }));
+    expect(plan.status).toMatchObject({ lastRun: 0, runs: [{ id: 0, jobName: 'iris-logreg' }] });
+    const action = plan.actions[0];
+    expect(action?.type === 'registerModelVersion' ? action.draft.spec.artifact.uri : '').toBe(
+      'pvc://ferry-models/iris-logreg/model.onnx',
+    );
+  });
+
   it('keeps lastTransitionTime when a later reconcile states the same condition', () => {
     const running = createdJob({ active: 1 });
     const runningPod: V1Pod = {

@@ -63,6 +63,16 @@ function input(c: Case): RunsInput {
   };
 }
 
+/** Plans the case and checks its runs, the new run's trigger, the slots and the deletions. */
+function expectPlan(c: Case): void {
+  const plan = planRuns(input(c));
+  expect(Object.fromEntries(plan.runs.map((r) => [r.id, r.phase]))).toEqual(c.runs);
+  const added = plan.runs.find((r) => !(c.status?.runs ?? []).some((k) => k.id === r.id));
+  expect(added?.trigger).toBe(c.trigger);
+  expect([...plan.startable]).toEqual(c.startable);
+  expect(plan.deleteJobs).toEqual(c.deleteJobs ?? []);
+}
+
 const done = (runs: TrainingRun[], lastRun = runs.at(-1)?.id ?? 0): TrainingJobStatus => ({
   runs,
   lastRun,
@@ -167,14 +177,7 @@ describe('planRuns: what starts a run', () => {
       trigger: 'SpecChange',
       startable: [10],
     },
-  ])('$name', (c) => {
-    const plan = planRuns(input(c));
-    expect(Object.fromEntries(plan.runs.map((r) => [r.id, r.phase]))).toEqual(c.runs);
-    const added = plan.runs.find((r) => !(c.status?.runs ?? []).some((k) => k.id === r.id));
-    expect(added?.trigger).toBe(c.trigger);
-    expect([...plan.startable]).toEqual(c.startable);
-    expect(plan.deleteJobs).toEqual(c.deleteJobs ?? []);
-  });
+  ])('$name', expectPlan);
 
   it('records what the new run covers, so planning again starts nothing more', () => {
     const c: Case = {
@@ -329,14 +332,7 @@ describe('planRuns: concurrency and history', () => {
       startable: [4],
       deleteJobs: ['iris-logreg-1'],
     },
-  ])('$name', (c) => {
-    const plan = planRuns(input(c));
-    expect(Object.fromEntries(plan.runs.map((r) => [r.id, r.phase]))).toEqual(c.runs);
-    const added = plan.runs.find((r) => !(c.status?.runs ?? []).some((k) => k.id === r.id));
-    expect(added?.trigger).toBe(c.trigger);
-    expect([...plan.startable]).toEqual(c.startable);
-    expect(plan.deleteJobs).toEqual(c.deleteJobs ?? []);
-  });
+  ])('$name', expectPlan);
 
   it('says what a queued run waits for', () => {
     const plan = planRuns(
