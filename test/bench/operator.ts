@@ -101,9 +101,16 @@ async function scenario(nodeFlags: readonly string[], runs: number): Promise<Fig
   let ownWrites = 0;
   const raw = apiOf(cluster.devcluster.url);
   const api: typeof raw = {
-    request: (method, ...rest) => {
+    request: async (method, ...rest) => {
       if (method !== 'GET') ownWrites += 1;
-      return raw.request(method, ...rest);
+      // A connection the server reset under load is tried again, as a kubelet would.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await raw.request(method, ...rest);
+        } catch (error) {
+          if (attempt >= 3 || !(error instanceof TypeError)) throw error;
+        }
+      }
     },
   };
   const operator = await startOperator(

@@ -139,6 +139,18 @@ describe('continuous training: runs and numbered versions', () => {
       artifact: { uri: 'pvc://ferry-models/retrain-2/model.onnx' },
       lineage: { trainingJob: 'retrain', hyperparameters: { C: 0.5 } },
     });
+    const { stdout: table } = await run('kubectl', [
+      '--kubeconfig',
+      kubeconfig,
+      'get',
+      'tjob',
+      'retrain',
+      '-n',
+      NS,
+    ]);
+    expect(table).toMatch(
+      /^NAME\s+MODEL\s+RUN\s+PHASE\s+GPUS\s+DURATION\s+VERSION\s+AGE\nretrain\s+iris\s+2\s+Succeeded\s+0\s+\S+\s+iris-v3\s+\S+\n$/,
+    );
     await settle();
     expect(await jobsOf('retrain')).toEqual(['retrain-1', 'retrain-2']);
     expect(await versionsOf('iris')).toEqual(['iris-v1=1', 'iris-v2=2', 'iris-v3=3']);
