@@ -112,7 +112,7 @@ export const KindConditions: Readonly<Record<string, readonly ConditionDoc[]>> =
         {
           reason: 'ModelVersionRegistered',
           status: 'True',
-          meaning: 'The newest run succeeded and registered the model\'s next version.',
+          meaning: "The newest run succeeded and registered the model's next version.",
         },
         {
           reason: 'Requested',
