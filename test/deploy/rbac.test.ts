@@ -31,7 +31,6 @@ import {
   IRIS_V1_SHA,
   modelVersionValidated,
   NS,
-  trainingJobIn,
 } from '../support/ferry.js';
 import { createRepo, git, type WorkRepo } from '../support/git.js';
 import { deliverPush } from '../support/gitops.js';
@@ -107,6 +106,17 @@ const TRAINING = manifest(
   model: iris
   image: python:3
   command: [/usr/bin/python3, ${join(REPO, 'examples/iris/train.py')}]
+`,
+);
+/** A two-worker run that waits: long enough to be pruned while its Service exists. */
+const DISTRIBUTED = manifest(
+  'TrainingJob',
+  'iris-ddp',
+  `  datasetRef: { name: iris }
+  model: iris
+  image: python:3
+  command: [/bin/sleep, "600"]
+  distributed: { workers: 2 }
 `,
 );
 /** The service declaring `version`, rolled out as a canary held at its first step. */
@@ -281,9 +291,22 @@ describe.each(ENGINES)(
       );
     });
 
+    /** The ModelVersion iris-logreg's run registered (numbered by the version ledger). */
+    let trained = '';
+
     it('trains, registers the ModelVersion and proposes its promotion', async () => {
-      await trainingJobIn(cluster, 'iris-logreg', 'Succeeded', 90_000);
-      const branch = 'ferry/promote/iris/iris-logreg';
+      const job = await ferryWhen<TrainingJob>(
+        cluster,
+        FerryResources.trainingJob,
+        'iris-logreg',
+        (current) =>
+          current.status?.phase === 'Succeeded' && current.status.modelVersion !== undefined,
+        90_000,
+        'iris-logreg trained and registered',
+      );
+      trained = job.status?.modelVersion ?? '';
+      expect(trained).toMatch(/^iris-v\d+$/);
+      const branch = `ferry/promote/iris/${trained}`;
       await eventually(
         async () => (await git(repo.directory, 'branch', '--list', branch)) !== '',
         60_000,
@@ -292,7 +315,7 @@ describe.each(ENGINES)(
     });
 
     it('starts a canary and removes it when git declares the stable version again', async () => {
-      await publish({ 'serving/iris.yaml': serviceDeclaring('iris-logreg') });
+      await publish({ 'serving/iris.yaml': serviceDeclaring(trained) });
       await eventually(() => deployment('iris-canary'), 60_000, 'the iris-canary Deployment');
       await publish({ 'serving/iris.yaml': serviceDeclaring('iris-v1') });
       await eventually(
@@ -329,6 +352,18 @@ describe.each(ENGINES)(
         30_000,
         'iris-logreg deleted',
       );
+    });
+
+    it('deletes a pruned distributed TrainingJob with its headless Service', async () => {
+      await publish({ 'training/distributed.yaml': DISTRIBUTED });
+      const service = () =>
+        api.request('GET', `/api/v1/namespaces/${NS}/services/iris-ddp-1-workers`).then(
+          () => true,
+          () => false,
+        );
+      await eventually(service, 30_000, 'the iris-ddp-1-workers Service');
+      await publish({ 'training/distributed.yaml': null });
+      await eventually(async () => !(await service()), 30_000, 'iris-ddp-1-workers deleted');
     });
 
     it('syncs on a signed push delivery', async () => {

@@ -185,12 +185,12 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       { hyperparameters: { C: 1 } },
       { 'ferry.dev/git-commit': 'c0ffee' },
     );
-    const job = await jobOf(api, NS, 'iris-logreg');
+    const job = await jobOf(api, NS, 'iris-logreg-1');
     const trainingJob = await get<TrainingJob>(FerryResources.trainingJob, 'iris-logreg');
     expect(trainingJob?.metadata).toMatchObject({ finalizers: ['ml.ferry.dev/finalizer'] });
 
     // Play kubelet: the pod runs, then succeeds with the result in its termination message.
-    await runPod(api, job, 'iris-logreg-abcde', { phase: 'Running' });
+    await runPod(api, job, 'iris-logreg-1-abcde', { phase: 'Running' });
     await setJobStatus(api, job, { active: 1, startTime: new Date().toISOString() });
     await trainingJobIn(cluster, 'iris-logreg', 'Running');
 
@@ -199,8 +199,8 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       artifact: 'model.onnx',
       sha256: IRIS_V1_SHA,
     });
-    await api.request('DELETE', `/api/v1/namespaces/${NS}/pods/iris-logreg-abcde`);
-    await runPod(api, job, 'iris-logreg-fghij', { phase: 'Succeeded', message: result });
+    await api.request('DELETE', `/api/v1/namespaces/${NS}/pods/iris-logreg-1-abcde`);
+    await runPod(api, job, 'iris-logreg-1-fghij', { phase: 'Succeeded', message: result });
     await setJobStatus(api, job, {
       active: 0,
       succeeded: 1,
@@ -209,14 +209,17 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
     });
 
     const done = await trainingJobIn(cluster, 'iris-logreg', 'Succeeded');
+    // The model's first version: nothing was registered for iris in this cluster before.
     expect(done.status).toMatchObject({
-      modelVersion: 'iris-logreg',
+      modelVersion: 'iris-v1',
       metrics: { accuracy: 0.9231 },
+      lastRun: 1,
     });
-    const modelVersion = await get<ModelVersion>(FerryResources.modelVersion, 'iris-logreg');
+    const modelVersion = await get<ModelVersion>(FerryResources.modelVersion, 'iris-v1');
     expect(modelVersion?.spec).toMatchObject({
       model: 'iris',
-      artifact: { uri: 'pvc://ferry-models/iris-logreg/model.onnx', sha256: IRIS_V1_SHA },
+      version: '1',
+      artifact: { uri: 'pvc://ferry-models/iris-logreg-1/model.onnx', sha256: IRIS_V1_SHA },
       lineage: {
         dataset: { name: 'iris', digest: `sha256:${IRIS_SHA}` },
         trainingJob: 'iris-logreg',
@@ -237,7 +240,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       10_000,
       'the TrainingJob to go',
     );
-    await expect(getJob(api, NS, 'iris-logreg')).rejects.toThrow(/404/);
+    await expect(getJob(api, NS, 'iris-logreg-1')).rejects.toThrow(/404/);
     await eventually(
       async () => {
         const pods = (await api.request(
@@ -249,7 +252,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       10_000,
       'the Pods to go',
     );
-    expect(await get<ModelVersion>(FerryResources.modelVersion, 'iris-logreg')).toBeDefined();
+    expect(await get<ModelVersion>(FerryResources.modelVersion, 'iris-v1')).toBeDefined();
   });
 
   it('queues GPU jobs by priority and admits a gang whole', async () => {
@@ -278,7 +281,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
     expect(later.phase).toBe('Queued');
 
     // small-low finishes: the gang (higher priority) goes before later-low.
-    const job = await getJob(api, NS, 'small-low');
+    const job = await getJob(api, NS, 'small-low-1');
     await runPod(api, job, 'small-low-x', { phase: 'Failed', exitCode: 1, message: 'boom' });
     await setJobStatus(api, job, {
       failed: 1,
@@ -291,7 +294,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
       ],
     });
     await trainingJobIn(cluster, 'gang', 'Admitted');
-    const gangJob = await getJob(api, NS, 'gang');
+    const gangJob = await getJob(api, NS, 'gang-1');
     expect(gangJob.spec).toMatchObject({
       completionMode: 'Indexed',
       completions: 2,
@@ -344,7 +347,7 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
     'fails $name jobs with reason $reason and registers nothing',
     async ({ name, pod, job: status, reason }) => {
       await submitTrainingJob(api, name);
-      const job = await jobOf(api, NS, name);
+      const job = await jobOf(api, NS, `${name}-1`);
       await runPod(api, job, `${name}-pod`, pod);
       await setJobStatus(api, job, status);
       const failed = await trainingJobIn(cluster, name, 'Failed');
@@ -352,13 +355,17 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
         status: 'False',
         reason,
       });
-      expect(await get<ModelVersion>(FerryResources.modelVersion, name)).toBeUndefined();
+      const registered = (await api.request(
+        'GET',
+        `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/modelversions?labelSelector=ferry.dev%2Ftraining-job%3D${name}`,
+      )) as { items: unknown[] };
+      expect(registered.items).toEqual([]);
     },
   );
 
   it('reports an image that cannot be pulled while the Job goes on', async () => {
     await submitTrainingJob(api, 'bad-image', { image: 'no-such-image:1' });
-    const job = await jobOf(api, NS, 'bad-image');
+    const job = await jobOf(api, NS, 'bad-image-1');
     await runPod(api, job, 'bad-image-pod', {
       phase: 'Pending',
       waitingReason: 'ImagePullBackOff',
@@ -371,14 +378,14 @@ describe('ferry operator: Dataset and TrainingJob against a devcluster', () => {
 
   it('hands a job with spec.queue to Kueue: labelled and suspended, Queued until unsuspended', async () => {
     await submitTrainingJob(api, 'kueued', { queue: 'team-a', resources: { gpus: 64 } });
-    const job = await jobOf(api, NS, 'kueued');
+    const job = await jobOf(api, NS, 'kueued-1');
     expect(job.metadata.labels).toMatchObject({ 'kueue.x-k8s.io/queue-name': 'team-a' });
     expect((job.spec as { suspend?: boolean }).suspend).toBe(true);
     await trainingJobIn(cluster, 'kueued', 'Queued');
     // Kueue admits the workload by unsuspending the Job.
     await api.request(
       'PATCH',
-      `/apis/batch/v1/namespaces/${NS}/jobs/kueued`,
+      `/apis/batch/v1/namespaces/${NS}/jobs/kueued-1`,
       { spec: { suspend: false } },
       'application/merge-patch+json',
     );

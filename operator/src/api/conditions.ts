@@ -112,7 +112,19 @@ export const KindConditions: Readonly<Record<string, readonly ConditionDoc[]>> =
         {
           reason: 'ModelVersionRegistered',
           status: 'True',
-          meaning: 'The run succeeded and its ModelVersion is registered.',
+          meaning: "The newest run succeeded and registered the model's next version.",
+        },
+        {
+          reason: 'Requested',
+          status: 'False',
+          meaning:
+            'A new run was requested (a spec change, new data, the schedule or `ferry.dev/run`); it starts at once.',
+        },
+        {
+          reason: 'WaitingForRun',
+          status: 'False',
+          meaning:
+            'The newest run waits for a running one to finish (`spec.concurrency`, `concurrencyPolicy: Forbid`).',
         },
         {
           reason: 'DatasetNotFound',
@@ -171,10 +183,15 @@ export const KindConditions: Readonly<Record<string, readonly ConditionDoc[]>> =
           meaning: 'The pod holding the result was deleted before Ferry read it. Stalled.',
         },
         {
-          reason: 'ModelVersionConflict',
+          reason: 'RegisteringModelVersion',
+          status: 'False',
+          meaning: "The run succeeded; Ferry registers it as the model's next version.",
+        },
+        {
+          reason: 'InvalidSchedule',
           status: 'False',
           meaning:
-            'A ModelVersion of that name was registered by another TrainingJob. Stalled: rename one.',
+            '`spec.schedule` or `spec.timeZone` cannot be read; other triggers still start runs. Stalled: fix the expression.',
         },
       ],
     },
@@ -184,7 +201,7 @@ export const KindConditions: Readonly<Record<string, readonly ConditionDoc[]>> =
         {
           reason: 'Progressing',
           status: 'True',
-          meaning: 'The run is not finished; the message names its phase.',
+          meaning: 'The newest run is not finished; the message names it and its phase.',
         },
       ],
     },

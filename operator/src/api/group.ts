@@ -25,6 +25,10 @@ export const Labels = {
   model: 'ferry.dev/model',
   track: 'ferry.dev/track',
   retry: 'ferry.dev/retry',
+  /** Annotation on a TrainingJob: a new value requests a new run (`ferry train`). */
+  run: 'ferry.dev/run',
+  /** On a run's Job, Pods and ModelVersion: the run's name, `<trainingjob>-<id>`. */
+  trainingRun: 'ferry.dev/training-run',
   /** On objects the operator applies: the sha256 of what it applied last. */
   appliedHash: 'ferry.dev/applied-hash',
   /** On a retraining TrainingJob: the DriftMonitor that created it. */

@@ -45,6 +45,13 @@ const COMMANDS: Record<string, Command> = {
       return { usage: loadUsage, run: loadCommand };
     },
   },
+  train: {
+    summary: 'Start a new run of a TrainingJob',
+    load: async () => {
+      const { trainCommand, trainUsage } = await import('./commands/train.js');
+      return { usage: trainUsage, run: trainCommand };
+    },
+  },
   serve: {
     summary: 'Serve an ONNX model over the Open Inference Protocol v2',
     load: async () => {

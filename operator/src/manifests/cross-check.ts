@@ -18,11 +18,14 @@ function objectKey(kind: string, namespace: string | undefined, name: string): s
 /**
  * Some Ferry objects lend their names to objects Ferry creates, which must be RFC 1123
  * labels: an InferenceService becomes `<name>-canary` Deployments and a `<name>` Service;
- * a TrainingJob becomes a Job, whose name is copied into a pod label.
+ * a TrainingJob's runs become `<name>-<run>` Jobs, whose names are copied into a pod label.
  */
 const NAME_LIMITS: Record<string, { maxLength: number; why: string }> = {
   InferenceService: { maxLength: 56, why: 'it names the <name>-canary Deployment and the Service' },
-  TrainingJob: { maxLength: 63, why: 'it names the batch/v1 Job and its pod label' },
+  TrainingJob: {
+    maxLength: 56,
+    why: 'it names the <name>-<run> batch/v1 Jobs of its runs and their pod label',
+  },
 };
 const DNS1123_LABEL_RE = new RegExp(DNS1123_LABEL);
 const DNS1123_SUBDOMAIN_RE = new RegExp(DNS1123_SUBDOMAIN);

@@ -6,18 +6,26 @@ import {
 } from '../../../operator/src/controllers/training-job/job.js';
 import { trainingJob } from './fixtures.js';
 
+/** The inputs of run 3, which writes to `<output>/iris-logreg-3`. */
 function inputs(
   spec: Parameters<typeof trainingJob>[0] = {},
-  outputUri = 'pvc://ferry-models/iris',
+  outputDirectoryUri = 'pvc://ferry-models/iris/iris-logreg-3',
 ): JobInputs {
   return {
     trainingJob: trainingJob(spec),
+    run: {
+      id: 3,
+      trigger: 'SpecChange',
+      generation: 2,
+      request: 'again',
+      phase: 'Pending',
+    },
     dataset: {
       uri: 'pvc://ferry-data/iris.csv',
       digest: 'sha256:9cc1c345c71bcc9b486b74cbf6063fa66f4bb5e0f603a4b3c3471ec2e5e8e355',
       split: { train: 0.7, validation: 0.15, test: 0.15, seed: 7 },
     },
-    outputUri,
+    outputDirectoryUri,
   };
 }
 
@@ -32,12 +40,13 @@ describe('desiredJob', () => {
     expect(envOf(job)).toEqual({
       FERRY_MODEL_NAME: 'iris',
       FERRY_TRAINING_JOB: 'iris-logreg',
+      FERRY_TRAINING_RUN: '3',
       FERRY_DATASET_URI: 'file:///var/run/ferry/claims/ferry-data/iris.csv',
       FERRY_DATASET_DIGEST:
         'sha256:9cc1c345c71bcc9b486b74cbf6063fa66f4bb5e0f603a4b3c3471ec2e5e8e355',
       FERRY_DATASET_SPLIT: '{"train":0.7,"validation":0.15,"test":0.15,"seed":7}',
       FERRY_HYPERPARAMETERS: '{"C":0.5,"solver":"lbfgs"}',
-      FERRY_OUTPUT_DIR: '/var/run/ferry/claims/ferry-models/iris/iris-logreg',
+      FERRY_OUTPUT_DIR: '/var/run/ferry/claims/ferry-models/iris/iris-logreg-3',
       FERRY_RESULT_PATH: '/dev/termination-log',
     });
   });
@@ -116,12 +125,20 @@ describe('desiredJob', () => {
     });
   });
 
-  it('is owned by its TrainingJob and labelled with it', () => {
+  it('is named after its run, owned by its TrainingJob and labelled with both', () => {
     const job = desiredJob(inputs());
     expect(job.metadata).toMatchObject({
-      name: 'iris-logreg',
+      name: 'iris-logreg-3',
       namespace: 'ml',
-      labels: { 'ferry.dev/training-job': 'iris-logreg', 'ferry.dev/model': 'iris' },
+      labels: {
+        'ferry.dev/training-job': 'iris-logreg',
+        'ferry.dev/training-run': 'iris-logreg-3',
+        'ferry.dev/model': 'iris',
+      },
+      annotations: {
+        'ferry.dev/training-run-request':
+          '{"trigger":"SpecChange","generation":2,"request":"again"}',
+      },
       ownerReferences: [
         {
           apiVersion: 'ml.ferry.dev/v1alpha1',
@@ -153,17 +170,17 @@ describe('desiredJob', () => {
     );
     const env = envOf(job);
     expect(env.LOG_LEVEL).toBe('debug');
-    expect(env.FERRY_OUTPUT_DIR).toBe('/var/run/ferry/claims/ferry-models/iris/iris-logreg');
+    expect(env.FERRY_OUTPUT_DIR).toBe('/var/run/ferry/claims/ferry-models/iris/iris-logreg-3');
   });
 
   it('passes file:// and http(s):// data through unchanged, with no claim', () => {
     const job = desiredJob({
-      ...inputs({}, 'file:///srv/models'),
+      ...inputs({}, 'file:///srv/models/iris-logreg-3'),
       dataset: { uri: 'https://data.example/iris.csv', digest: 'sha256:00', split: {} },
     });
     const env = envOf(job);
     expect(env.FERRY_DATASET_URI).toBe('https://data.example/iris.csv');
-    expect(env.FERRY_OUTPUT_DIR).toBe('/srv/models/iris-logreg');
+    expect(env.FERRY_OUTPUT_DIR).toBe('/srv/models/iris-logreg-3');
     expect(env.FERRY_DATASET_SPLIT).toBe('{"train":0.8,"validation":0.1,"test":0.1,"seed":0}');
     expect(job.spec?.template.spec?.volumes).toBeUndefined();
   });
@@ -178,7 +195,7 @@ describe('distributed training', () => {
   it('runs an Indexed Job, one pod per worker, on the headless Service subdomain', () => {
     const job = desiredJob(inputs(spec));
     expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4 });
-    expect(job.spec?.template.spec?.subdomain).toBe('iris-logreg-workers');
+    expect(job.spec?.template.spec?.subdomain).toBe('iris-logreg-3-workers');
   });
 
   it("sets Kubeflow's rendezvous variables, RANK from the completion index", () => {
@@ -186,7 +203,7 @@ describe('distributed training', () => {
       fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
     };
     expect(envOf(desiredJob(inputs(spec)))).toMatchObject({
-      MASTER_ADDR: 'iris-logreg-0.iris-logreg-workers',
+      MASTER_ADDR: 'iris-logreg-3-0.iris-logreg-3-workers',
       MASTER_PORT: '23456',
       WORLD_SIZE: '8',
       RANK: index,
@@ -197,15 +214,15 @@ describe('distributed training', () => {
   });
 
   it('creates a headless Service that publishes workers before they are ready', () => {
-    expect(desiredHeadlessService(trainingJob(spec))).toMatchObject({
-      metadata: { name: 'iris-logreg-workers', namespace: 'ml' },
+    expect(desiredHeadlessService(trainingJob(spec), 'iris-logreg-3')).toMatchObject({
+      metadata: { name: 'iris-logreg-3-workers', namespace: 'ml' },
       spec: {
         clusterIP: 'None',
         publishNotReadyAddresses: true,
-        selector: { 'ferry.dev/training-job': 'iris-logreg' },
+        selector: { 'ferry.dev/training-run': 'iris-logreg-3' },
         ports: [{ name: 'rendezvous', port: 23456, targetPort: 23456 }],
       },
     });
-    expect(desiredHeadlessService(trainingJob())).toBeUndefined();
+    expect(desiredHeadlessService(trainingJob(), 'iris-logreg-3')).toBeUndefined();
   });
 });

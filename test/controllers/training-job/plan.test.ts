@@ -42,10 +42,10 @@ function observed(overrides: Partial<TrainingJobObserved> = {}): TrainingJobObse
   return {
     trainingJob: trainingJob(),
     dataset: dataset(true),
-    job: undefined,
+    jobs: [],
     pods: [],
-    service: undefined,
-    modelVersion: undefined,
+    services: new Set(),
+    modelVersions: [],
     admission: () => ({ admitted: true }),
     defaultOutputUri: 'pvc://ferry-models',
     nowMs: NOW,
@@ -53,38 +53,43 @@ function observed(overrides: Partial<TrainingJobObserved> = {}): TrainingJobObse
   };
 }
 
-/** The Job Ferry would have created, with the status a kubelet and job controller wrote. */
+/** The Job Ferry would have created for run 1, with the status a job controller wrote. */
 function createdJob(status: NonNullable<V1Job['status']>): V1Job {
   const job = desiredJob({
     trainingJob: trainingJob(),
+    run: { id: 1, trigger: 'Created', generation: 1, phase: 'Pending' },
     dataset: { uri: 'pvc://ferry-data/iris.csv', digest: DIGEST, split: {} },
-    outputUri: 'pvc://ferry-models',
+    outputDirectoryUri: 'pvc://ferry-models/iris-logreg-1',
   });
   job.status = status;
   return job;
 }
 
-/** A ModelVersion registered by the TrainingJob with uid `uid`. */
-function registeredModelVersion(uid: string): ModelVersion {
+/** A ModelVersion that run `run` of the TrainingJob with uid `uid` registered. */
+function registeredModelVersion(uid: string, run = 'iris-logreg-1'): ModelVersion {
   return {
     apiVersion: 'ml.ferry.dev/v1alpha1',
     kind: 'ModelVersion',
     metadata: {
-      name: 'iris-logreg',
+      name: 'iris-v2',
       namespace: 'ml',
+      labels: { 'ferry.dev/training-job': 'iris-logreg', 'ferry.dev/training-run': run },
       annotations: { 'ferry.dev/training-job-uid': uid },
     },
     spec: {
       model: 'iris',
-      version: 'iris-logreg',
+      version: '2',
       artifact: { uri: 'pvc://m/model.onnx', sha256: SHA },
+      metrics: { accuracy: 0.9231, f1_macro: 0.9048 },
     },
   };
 }
 
+const OWNED_BY_JOB = [{ apiVersion: 'batch/v1', kind: 'Job', name: 'iris-logreg-1', uid: 'j1' }];
+
 function completedPod(message: string): V1Pod {
   return {
-    metadata: { name: 'iris-logreg-x7k2p' },
+    metadata: { name: 'iris-logreg-1-x7k2p', ownerReferences: OWNED_BY_JOB },
     status: {
       phase: 'Succeeded',
       containerStatuses: [
@@ -156,14 +161,28 @@ describe('planTrainingJob before the Job exists', () => {
     expect(readyOf(plan)).toMatchObject({ status: 'False', reason, message });
   });
 
-  it('creates the Job once admitted', () => {
+  it("creates run 1's Job once admitted, and records the run", () => {
     const plan = planTrainingJob(observed());
     expect(plan.actions.map((action) => action.type)).toEqual(['createJob']);
     expect(plan.status).toMatchObject({
       phase: 'Admitted',
-      jobName: 'iris-logreg',
+      jobName: 'iris-logreg-1',
       startTime: '2026-11-22T10:00:00.000Z',
       observedGeneration: 1,
+      lastRun: 1,
+      runs: [
+        {
+          id: 1,
+          trigger: 'Created',
+          generation: 1,
+          phase: 'Admitted',
+          jobName: 'iris-logreg-1',
+          datasetDigest: DIGEST,
+          outputUri: 'pvc://ferry-models/iris-logreg-1',
+          queuedTime: '2026-11-22T10:00:00.000Z',
+          startTime: '2026-11-22T10:00:00.000Z',
+        },
+      ],
     });
     const job = plan.actions[0]?.type === 'createJob' ? plan.actions[0].job : undefined;
     const env = job?.spec?.template.spec?.containers[0]?.env ?? [];
@@ -196,7 +215,7 @@ describe('planTrainingJob before the Job exists', () => {
 });
 
 describe('planTrainingJob after the Job exists', () => {
-  it('registers exactly one ModelVersion with the lineage of the run', () => {
+  it('asks for the ModelVersion of the run, with its lineage and output, without a number', () => {
     const committed: TrainingJob = {
       ...trainingJob({ hyperparameters: { C: 1 } }),
       metadata: {
@@ -205,32 +224,40 @@ describe('planTrainingJob after the Job exists', () => {
       },
     };
     const plan = planTrainingJob(
-      observed({ trainingJob: committed, job: createdJob(COMPLETE), pods: [completedPod(RESULT)] }),
+      observed({
+        trainingJob: committed,
+        jobs: [createdJob(COMPLETE)],
+        pods: [completedPod(RESULT)],
+      }),
     );
     expect(plan.status).toMatchObject({
-      phase: 'Succeeded',
-      modelVersion: 'iris-logreg',
+      phase: 'Running',
       metrics: { accuracy: 0.9231, f1_macro: 0.9048 },
       duration: '3m12s',
     });
-    expect(readyOf(plan)).toMatchObject({ status: 'True', reason: 'ModelVersionRegistered' });
+    expect(readyOf(plan)).toMatchObject({ status: 'False', reason: 'RegisteringModelVersion' });
     expect(plan.actions).toEqual([
       {
-        type: 'createModelVersion',
-        modelVersion: {
+        type: 'registerModelVersion',
+        run: 'iris-logreg-1',
+        draft: {
           apiVersion: 'ml.ferry.dev/v1alpha1',
           kind: 'ModelVersion',
           metadata: {
-            name: 'iris-logreg',
+            name: '',
             namespace: 'ml',
-            labels: { 'ferry.dev/model': 'iris', 'ferry.dev/training-job': 'iris-logreg' },
+            labels: {
+              'ferry.dev/model': 'iris',
+              'ferry.dev/training-job': 'iris-logreg',
+              'ferry.dev/training-run': 'iris-logreg-1',
+            },
             annotations: { 'ferry.dev/training-job-uid': 'uid-1234' },
           },
           spec: {
             model: 'iris',
-            version: 'iris-logreg',
+            version: '',
             artifact: {
-              uri: 'pvc://ferry-models/iris-logreg/model.onnx',
+              uri: 'pvc://ferry-models/iris-logreg-1/model.onnx',
               sha256: SHA,
               format: 'onnx',
             },
@@ -248,29 +275,34 @@ describe('planTrainingJob after the Job exists', () => {
     ]);
   });
 
-  it('adopts a ModelVersion it registered before (a restart or a concurrent reconcile)', () => {
+  it('is Succeeded with the ModelVersion its run registered (after a restart, say)', () => {
     const mine = registeredModelVersion('uid-1234');
     const plan = planTrainingJob(
-      observed({ job: createdJob(COMPLETE), pods: [completedPod(RESULT)], modelVersion: mine }),
+      observed({
+        jobs: [createdJob(COMPLETE)],
+        pods: [completedPod(RESULT)],
+        modelVersions: [mine],
+      }),
     );
     expect(plan.actions).toEqual([]);
-    expect(plan.status).toMatchObject({ phase: 'Succeeded', modelVersion: 'iris-logreg' });
+    expect(plan.status).toMatchObject({ phase: 'Succeeded', modelVersion: 'iris-v2' });
+    expect(readyOf(plan)).toMatchObject({
+      status: 'True',
+      reason: 'ModelVersionRegistered',
+      message: 'registered ModelVersion "iris-v2" (version 2)',
+    });
   });
 
-  it('refuses to adopt a ModelVersion registered by an earlier TrainingJob of the same name', () => {
-    const theirs = registeredModelVersion('uid-old');
-    const plan = planTrainingJob(
-      observed({ job: createdJob(COMPLETE), pods: [completedPod(RESULT)], modelVersion: theirs }),
-    );
-    expect(plan.actions).toEqual([]);
-    expect(plan.status.phase).toBe('Failed');
-    expect(readyOf(plan)).toMatchObject({ reason: 'ModelVersionConflict' });
+  it('never adopts what an earlier TrainingJob of the same name registered, nor reuses its run', () => {
+    const theirs = registeredModelVersion('uid-old', 'iris-logreg-3');
+    const plan = planTrainingJob(observed({ modelVersions: [theirs] }));
+    expect(plan.status).toMatchObject({ phase: 'Admitted', jobName: 'iris-logreg-4', lastRun: 4 });
   });
 
   it('fails without registering anything when the result is malformed', () => {
     const plan = planTrainingJob(
       observed({
-        job: createdJob(COMPLETE),
+        jobs: [createdJob(COMPLETE)],
         pods: [completedPod('{"metrics": {"accuracy": 0.9}}')],
       }),
     );
@@ -289,7 +321,7 @@ describe('planTrainingJob after the Job exists', () => {
 
   it('waits for the Pod cache to catch up with a completed Job instead of failing', () => {
     const plan = planTrainingJob(
-      observed({ job: createdJob(COMPLETE), pods: [], nowMs: Date.parse('2026-11-22T10:03:40Z') }),
+      observed({ jobs: [createdJob(COMPLETE)], nowMs: Date.parse('2026-11-22T10:03:40Z') }),
     );
     expect(plan.actions).toEqual([]);
     expect(plan.status.phase).toBe('Running');
@@ -299,7 +331,7 @@ describe('planTrainingJob after the Job exists', () => {
 
   it('fails once the Pod holding the result has stayed gone past the grace period', () => {
     const plan = planTrainingJob(
-      observed({ job: createdJob(COMPLETE), pods: [], nowMs: Date.parse('2026-11-22T10:04:13Z') }),
+      observed({ jobs: [createdJob(COMPLETE)], nowMs: Date.parse('2026-11-22T10:04:13Z') }),
     );
     expect(plan.status.phase).toBe('Failed');
     expect(readyOf(plan)).toMatchObject({ reason: 'ResultPodGone' });
@@ -309,27 +341,34 @@ describe('planTrainingJob after the Job exists', () => {
   it('fails with the Job failure reason', () => {
     const plan = planTrainingJob(
       observed({
-        job: createdJob({
-          failed: 3,
-          conditions: [
-            {
-              type: 'Failed',
-              status: 'True',
-              reason: 'BackoffLimitExceeded',
-              message: 'Job has reached the specified backoff limit',
-              lastTransitionTime: new Date(NOW),
-            },
-          ],
-        }),
+        jobs: [
+          createdJob({
+            failed: 3,
+            conditions: [
+              {
+                type: 'Failed',
+                status: 'True',
+                reason: 'BackoffLimitExceeded',
+                message: 'Job has reached the specified backoff limit',
+                lastTransitionTime: new Date(NOW),
+              },
+            ],
+          }),
+        ],
       }),
     );
     expect(plan.status).toMatchObject({ phase: 'Failed', attempts: 3 });
     expect(readyOf(plan)).toMatchObject({ status: 'False', reason: 'BackoffLimitExceeded' });
   });
 
-  it('is terminal once Succeeded: nothing is recreated when the Job is gone', () => {
+  it('starts no run again once Succeeded, even when the Job is gone', () => {
+    const mine = registeredModelVersion('uid-1234');
     const first = planTrainingJob(
-      observed({ job: createdJob(COMPLETE), pods: [completedPod(RESULT)] }),
+      observed({
+        jobs: [createdJob(COMPLETE)],
+        pods: [completedPod(RESULT)],
+        modelVersions: [mine],
+      }),
     );
     const done: TrainingJob = { ...trainingJob(), status: first.status };
     const again = planTrainingJob(observed({ trainingJob: done, nowMs: NOW + 3_600_000 }));
@@ -337,14 +376,45 @@ describe('planTrainingJob after the Job exists', () => {
     expect(again.status).toEqual(first.status);
   });
 
+  it('follows a Job started before runs to its end, and registers it with a number', () => {
+    // What the controller created before runs: a Job named after the TrainingJob, without
+    // the run label, writing to <output>/<tjob>.
+    const legacyJob = createdJob(COMPLETE);
+    legacyJob.metadata = {
+      name: 'iris-logreg',
+      namespace: 'ml',
+      labels: { 'ferry.dev/training-job': 'iris-logreg', 'ferry.dev/model': 'iris' },
+      ownerReferences: legacyJob.metadata?.ownerReferences ?? [],
+    };
+    const legacy: TrainingJob = {
+      ...trainingJob(),
+      status: { observedGeneration: 1, phase: 'Running', jobName: 'iris-logreg' },
+    };
+    const pod = completedPod(RESULT);
+    pod.metadata = {
+      name: 'p',
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'iris-logreg', uid: 'j0' }],
+    };
+    const plan = planTrainingJob(observed({ trainingJob: legacy, jobs: [legacyJob], pods: [pod] }));
+    expect(plan.status).toMatchObject({ lastRun: 0, runs: [{ id: 0, jobName: 'iris-logreg' }] });
+    const action = plan.actions[0];
+    expect(action?.type === 'registerModelVersion' ? action.draft.spec.artifact.uri : '').toBe(
+      'pvc://ferry-models/iris-logreg/model.onnx',
+    );
+  });
+
   it('keeps lastTransitionTime when a later reconcile states the same condition', () => {
     const running = createdJob({ active: 1 });
-    const runningPod: V1Pod = { metadata: { name: 'p' }, status: { phase: 'Running' } };
-    const first = planTrainingJob(observed({ job: running, pods: [runningPod] }));
+    const runningPod: V1Pod = {
+      metadata: { name: 'p', ownerReferences: OWNED_BY_JOB },
+      status: { phase: 'Running' },
+    };
+    const first = planTrainingJob(observed({ jobs: [running], pods: [runningPod] }));
+    expect(first.status.phase).toBe('Running');
     const later = planTrainingJob(
       observed({
         trainingJob: { ...trainingJob(), status: first.status },
-        job: running,
+        jobs: [running],
         pods: [runningPod],
         nowMs: NOW + 60_000,
       }),

@@ -1,12 +1,10 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { FERRY_IMAGE_REPOSITORY, FieldManager, PRODUCT } from '../../api/index.js';
 import { allControllers, DriftMetrics } from '../../controllers/index.js';
 import { parseDuration } from '../../api/duration.js';
 import { realClock } from '../../runtime/clock.js';
 import { KubeClient } from '../../runtime/client.js';
-import { errorMessage } from '../../runtime/errors.js';
 import { EventRecorder } from '../../runtime/events.js';
 import { LeaderElector } from '../../runtime/leader-election.js';
 import { runElected } from '../../runtime/elected.js';
@@ -18,6 +16,7 @@ import { ExitCode, UsageError, type CommandIO } from '../io.js';
 import { createLogger } from '../logger.js';
 import { untilShutdownSignal } from '../signals.js';
 import { parseClaims } from '../claims.js';
+import { loadKubeConfig } from '../kubeconfig.js';
 import { childProcessInspector } from '../../controllers/model-version/inspector.js';
 import {
   gitopsFlagOptions,
@@ -71,14 +70,6 @@ function splitAddress(address: string): { host: string; port: number } {
   return { host: address.slice(0, colon) || '0.0.0.0', port };
 }
 
-function loadKubeConfig(file: string | undefined): KubeConfig {
-  const config = new KubeConfig();
-  const path = file ?? process.env.KUBECONFIG;
-  if (path !== undefined && path !== '') config.loadFromFile(path);
-  else config.loadFromCluster();
-  return config;
-}
-
 export async function operatorCommand(argv: string[], io: CommandIO): Promise<ExitCode> {
   const { values } = parseArgs({
     args: argv,
@@ -130,13 +121,7 @@ export async function operatorCommand(argv: string[], io: CommandIO): Promise<Ex
   });
   const identity = values.identity ?? `${hostname()}_${process.pid}`;
 
-  let kubeConfig: KubeConfig;
-  try {
-    kubeConfig = loadKubeConfig(values.kubeconfig);
-  } catch (error) {
-    throw new UsageError(`cannot load a kubeconfig: ${errorMessage(error)}`);
-  }
-  const client = new KubeClient(kubeConfig);
+  const client = new KubeClient(loadKubeConfig(values.kubeconfig));
   const metrics = new OperatorMetrics();
   const driftMetrics = new DriftMetrics(metrics.registry);
   const promotion = await promotionFromFlags(values, { env: process.env, log });

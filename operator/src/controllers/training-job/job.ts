@@ -17,7 +17,14 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { AppManagedBy, Labels, parseDuration, type TrainingJob } from '../../api/index.js';
+import {
+  AppManagedBy,
+  Labels,
+  parseDuration,
+  RunTriggers,
+  type TrainingJob,
+  type TrainingRun,
+} from '../../api/index.js';
 import { CLAIMS_ROOT, containerPath } from '../claims.js';
 import { ownedMetadata } from '../owner.js';
 import {
@@ -32,21 +39,27 @@ export const TRAINING_JOB_LABEL = 'ferry.dev/training-job';
 export const RESULT_PATH = '/dev/termination-log';
 export const CONTAINER_NAME = 'trainer';
 
+/** Annotation on a run's Job: the run's request as JSON, so a lost status write is recovered. */
+export const RUN_REQUEST_ANNOTATION = 'ferry.dev/training-run-request';
+
 export interface JobInputs {
   trainingJob: TrainingJob;
+  /** The run the Job is for. */
+  run: TrainingRun;
   dataset: {
     uri: string;
     digest: string;
     split: { train?: number; validation?: number; test?: number; seed?: number };
   };
-  /** Where the job writes its artifacts: spec.output.uri or the operator's default. */
-  outputUri: string;
+  /** Where the run writes its artifacts: `<spec.output.uri or the default>/<Job name>`. */
+  outputDirectoryUri: string;
 }
 
 /** Environment variables Ferry sets; user env may not override them. */
 export const CONTRACT_ENV = [
   'FERRY_MODEL_NAME',
   'FERRY_TRAINING_JOB',
+  'FERRY_TRAINING_RUN',
   'FERRY_DATASET_URI',
   'FERRY_DATASET_DIGEST',
   'FERRY_DATASET_SPLIT',
@@ -62,14 +75,19 @@ export const CONTRACT_ENV = [
   'PET_NODE_RANK',
 ] as const;
 
-export function jobName(trainingJob: TrainingJob): string {
-  return trainingJob.metadata.name ?? '';
+/**
+ * The Job of run `id`: `<trainingjob>-<id>`. Run 0 is the one run of a TrainingJob from
+ * before runs, whose Job bears the TrainingJob's name.
+ */
+export function jobName(trainingJob: TrainingJob, id: number): string {
+  const name = trainingJob.metadata.name ?? '';
+  return id === 0 ? name : `${name}-${id}`;
 }
 
-/** The headless Service's name: `<job>-workers`, or the job name when that would be too long. */
-export function headlessServiceName(trainingJob: TrainingJob): string {
-  const name = `${jobName(trainingJob)}-workers`;
-  return name.length <= 63 ? name : jobName(trainingJob);
+/** The headless Service's name: `<job>-workers`, or the Job's name when that would be too long. */
+export function headlessServiceName(job: string): string {
+  const name = `${job}-workers`;
+  return name.length <= 63 ? name : job;
 }
 
 /** GPUs the whole job needs: per worker × workers. */
@@ -77,9 +95,38 @@ export function totalGpus(trainingJob: TrainingJob): number {
   return (trainingJob.spec.resources?.gpus ?? 0) * (trainingJob.spec.distributed?.workers ?? 1);
 }
 
-/** Where the artifacts of this TrainingJob go, as a URI (the output URI plus the job name). */
-export function outputDirectoryUri(trainingJob: TrainingJob, outputUri: string): string {
-  return joinPath(outputUri, jobName(trainingJob));
+/** Where a run's artifacts go, as a URI: the output URI plus the run's Job name. */
+export function outputDirectoryUri(outputUri: string, job: string): string {
+  return joinPath(outputUri, job);
+}
+
+/** The run a Job Ferry created is for, read from its labels and annotation. */
+export function runOfJob(trainingJob: TrainingJob, job: CachedJob): TrainingRun {
+  const name = job.metadata?.name ?? '';
+  const prefix = `${trainingJob.metadata.name ?? ''}-`;
+  const label = job.metadata?.labels?.[Labels.trainingRun];
+  const id =
+    label !== undefined && label.startsWith(prefix) ? Number(label.slice(prefix.length)) : 0;
+  let request: Partial<TrainingRun> = {};
+  try {
+    request = JSON.parse(
+      job.metadata?.annotations?.[RUN_REQUEST_ANNOTATION] ?? '{}',
+    ) as Partial<TrainingRun>;
+  } catch {
+    request = {};
+  }
+  const trigger = RunTriggers.find((candidate) => candidate === request.trigger) ?? 'Created';
+  const digest = jobEnv(job, 'FERRY_DATASET_DIGEST');
+  return {
+    id: Number.isInteger(id) ? id : 0,
+    trigger,
+    generation: typeof request.generation === 'number' ? request.generation : 0,
+    ...(typeof request.scheduleTime === 'string' ? { scheduleTime: request.scheduleTime } : {}),
+    ...(typeof request.request === 'string' ? { request: request.request } : {}),
+    ...(digest === undefined ? {} : { datasetDigest: digest }),
+    phase: 'Admitted',
+    jobName: name,
+  };
 }
 
 /** The value of a contract variable in the Job Ferry created (what the run really used). */
@@ -89,22 +136,31 @@ export function jobEnv(job: CachedJob, name: (typeof CONTRACT_ENV)[number]): str
 }
 
 export function desiredJob(inputs: JobInputs): V1Job {
-  const { trainingJob } = inputs;
+  const { trainingJob, run } = inputs;
   const spec = trainingJob.spec;
-  const name = jobName(trainingJob);
-  const labels = jobLabels(trainingJob);
+  const name = jobName(trainingJob, run.id);
+  const labels = jobLabels(trainingJob, name);
   const distributed = spec.distributed;
   const deadline =
     spec.activeDeadline === undefined ? undefined : parseDuration(spec.activeDeadline);
   const queue = spec.queue;
+  const metadata = ownedMetadata(
+    trainingJob,
+    name,
+    queue === undefined ? labels : { ...labels, [KUEUE_QUEUE_LABEL]: queue },
+  );
+  metadata.annotations = {
+    [RUN_REQUEST_ANNOTATION]: JSON.stringify({
+      trigger: run.trigger,
+      generation: run.generation,
+      ...(run.scheduleTime === undefined ? {} : { scheduleTime: run.scheduleTime }),
+      ...(run.request === undefined ? {} : { request: run.request }),
+    }),
+  };
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: ownedMetadata(
-      trainingJob,
-      name,
-      queue === undefined ? labels : { ...labels, [KUEUE_QUEUE_LABEL]: queue },
-    ),
+    metadata,
     spec: {
       backoffLimit: spec.backoffLimit ?? 2,
       ...(deadline === undefined ? {} : { activeDeadlineSeconds: Math.ceil(deadline / 1000) }),
@@ -125,33 +181,38 @@ export function desiredJob(inputs: JobInputs): V1Job {
   };
 }
 
-export function desiredHeadlessService(trainingJob: TrainingJob): V1Service | undefined {
+export function desiredHeadlessService(
+  trainingJob: TrainingJob,
+  job: string,
+): V1Service | undefined {
   if (trainingJob.spec.distributed === undefined) return undefined;
   const port = trainingJob.spec.distributed.masterPort ?? 29500;
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: ownedMetadata(trainingJob, headlessServiceName(trainingJob), jobLabels(trainingJob)),
+    metadata: ownedMetadata(trainingJob, headlessServiceName(job), jobLabels(trainingJob, job)),
     spec: {
       clusterIP: 'None',
       // Workers must resolve each other before they are Ready: rendezvous happens first.
       publishNotReadyAddresses: true,
-      selector: { [TRAINING_JOB_LABEL]: jobName(trainingJob) },
+      selector: { [Labels.trainingRun]: job },
       ports: [{ name: 'rendezvous', port, targetPort: port }],
     },
   };
 }
 
-function jobLabels(trainingJob: TrainingJob): Record<string, string> {
+function jobLabels(trainingJob: TrainingJob, job: string): Record<string, string> {
   return {
     [AppManagedBy.label]: AppManagedBy.ferry,
-    [TRAINING_JOB_LABEL]: jobName(trainingJob),
+    [TRAINING_JOB_LABEL]: trainingJob.metadata.name ?? '',
+    [Labels.trainingRun]: job,
     [Labels.model]: trainingJob.spec.model,
   };
 }
 
 function podSpec(inputs: JobInputs): V1PodSpec {
   const spec = inputs.trainingJob.spec;
+  const job = jobName(inputs.trainingJob, inputs.run.id);
   const gpus = spec.resources?.gpus ?? 0;
   const product = spec.resources?.gpuProduct;
   const { volumes, mounts } = claimVolumes(inputs);
@@ -159,7 +220,7 @@ function podSpec(inputs: JobInputs): V1PodSpec {
   return {
     restartPolicy: 'Never',
     automountServiceAccountToken: false,
-    ...(distributed ? { subdomain: headlessServiceName(inputs.trainingJob) } : {}),
+    ...(distributed ? { subdomain: headlessServiceName(job) } : {}),
     securityContext: restrictedPodSecurityContext(true),
     ...(product === undefined ? {} : { nodeSelector: { [GPU_PRODUCT_LABEL]: product } }),
     ...(gpus > 0
@@ -198,8 +259,9 @@ function resourceList(resources: TrainingJob['spec']['resources']): Record<strin
 }
 
 function environment(inputs: JobInputs): V1EnvVar[] {
-  const { trainingJob, dataset } = inputs;
+  const { trainingJob, dataset, run } = inputs;
   const spec = trainingJob.spec;
+  const job = jobName(trainingJob, run.id);
   const split = {
     train: dataset.split.train ?? 0.8,
     validation: dataset.split.validation ?? 0.1,
@@ -208,14 +270,15 @@ function environment(inputs: JobInputs): V1EnvVar[] {
   };
   const env: V1EnvVar[] = [
     { name: 'FERRY_MODEL_NAME', value: spec.model },
-    { name: 'FERRY_TRAINING_JOB', value: jobName(trainingJob) },
+    { name: 'FERRY_TRAINING_JOB', value: trainingJob.metadata.name ?? '' },
+    { name: 'FERRY_TRAINING_RUN', value: String(run.id) },
     { name: 'FERRY_DATASET_URI', value: containerUri(dataset.uri) },
     { name: 'FERRY_DATASET_DIGEST', value: dataset.digest },
     { name: 'FERRY_DATASET_SPLIT', value: JSON.stringify(split) },
     { name: 'FERRY_HYPERPARAMETERS', value: JSON.stringify(spec.hyperparameters ?? {}) },
     {
       name: 'FERRY_OUTPUT_DIR',
-      value: containerPath(outputDirectoryUri(inputs.trainingJob, inputs.outputUri)).path,
+      value: containerPath(inputs.outputDirectoryUri).path,
     },
     { name: 'FERRY_RESULT_PATH', value: RESULT_PATH },
   ];
@@ -230,7 +293,7 @@ function environment(inputs: JobInputs): V1EnvVar[] {
     env.push(
       {
         name: 'MASTER_ADDR',
-        value: `${jobName(trainingJob)}-0.${headlessServiceName(trainingJob)}`,
+        value: `${job}-0.${headlessServiceName(job)}`,
       },
       { name: 'MASTER_PORT', value: String(distributed.masterPort ?? 29500) },
       { name: 'WORLD_SIZE', value: String(distributed.workers * processes) },
@@ -257,7 +320,7 @@ function containerUri(uri: string): string {
 function claimVolumes(inputs: JobInputs): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
   const claims = new Map<string, boolean>(); // claim → read-only
   const data = containerPath(inputs.dataset.uri).claim;
-  const output = containerPath(inputs.outputUri).claim;
+  const output = containerPath(inputs.outputDirectoryUri).claim;
   if (data !== undefined) claims.set(data, true);
   if (output !== undefined) claims.set(output, false);
   const volumes: V1Volume[] = [];
