@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,20 @@ let kubeconfig = '';
 let url = '';
 let request = '';
 let serviceUid = '';
+
+/** Runs git in `directory` as a user would, with an identity of its own. */
+async function gitIn(directory: string, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('git', [
+    '-C',
+    directory,
+    '-c',
+    'user.name=Walkthrough',
+    '-c',
+    'user.email=walkthrough@example.com',
+    ...args,
+  ]);
+  return stdout;
+}
 
 async function kubectl(...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)('kubectl', args, {
@@ -133,6 +147,34 @@ describe('the README walkthrough', { timeout: READY_MS + 60_000 }, () => {
     expect(await kubectl('logs', pod)).toContain('training on 123 rows with C=1, max_iter=20');
   });
 
+  it('4. a hyperparameter is changed and committed: a new version is trained and registered', async () => {
+    const running = up as UpProcess;
+    const repo = join(stateDir, 'repo');
+    const file = join(repo, 'trainingjob.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('max_iter: 20', 'max_iter: 200'));
+    await gitIn(repo, 'commit', '-qam', 'iris: train longer');
+    const registered = await running.waitFor(
+      /^version (iris-v3) registered: model iris version \d+, accuracy=([\d.]+)/m,
+      READY_MS,
+    );
+    // iris-v1 is the hand-registered version 1, iris-v2 the first (short) run.
+    expect(registered[1]).toBe('iris-v3');
+    expect(Number(registered[2])).toBeGreaterThan(0.9231);
+  });
+
+  it('5. a promotion branch appears, and is merged', async () => {
+    const running = up as UpProcess;
+    const proposed = await running.waitFor(
+      /^promotion proposed: iris-v3 for InferenceService iris on branch (\S+); to accept it: git -C (\S+) merge (\S+)$/m,
+      READY_MS,
+    );
+    expect(proposed[3]).toBe(proposed[1]);
+    await gitIn(proposed[2] ?? '', 'merge', '-q', '--no-edit', proposed[3] ?? '');
+    expect(await readFile(join(stateDir, 'repo', 'serving.yaml'), 'utf8')).toContain(
+      'modelVersion: iris-v3',
+    );
+  });
+
   it('a second ferry up on the same state directory says one runs, and exits 2', async () => {
     const second = spawnUp([join('examples', 'iris'), '--state-dir', stateDir]);
     expect(await second.exited).toBe(2);
@@ -162,7 +204,11 @@ describe('ferry up again on the same state directory', { timeout: READY_MS + 60_
       serviceUid,
     );
     const jobs = await kubectl('get', 'jobs', '-o', 'jsonpath={.items[*].metadata.name}');
-    expect(jobs.split(' ')).toEqual(['iris-logreg']);
+    // The two runs of iris-logreg, none started again.
+    expect(jobs.split(' ').filter((job) => job.startsWith('iris-logreg-'))).toEqual([
+      'iris-logreg-1',
+      'iris-logreg-2',
+    ]);
     expect(await kubectl('get', 'tjob', 'iris-logreg', '-o', 'jsonpath={.status.phase}')).toBe(
       'Succeeded',
     );
