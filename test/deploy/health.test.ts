@@ -206,7 +206,7 @@ describe('health rules for Argo CD and Flux', { timeout: 90_000 }, () => {
       },
     );
     await submitTrainingJob(api, 'training');
-    const job = await jobOf(api, NS, 'training');
+    const job = await jobOf(api, NS, 'training-1');
     await runPod(api, job, 'training-abcde', { phase: 'Running' });
     await setJobStatus(api, job, { active: 1, startTime: new Date().toISOString() });
     await trainingJobIn(cluster, 'training', 'Running', 30_000);

@@ -48,6 +48,12 @@ import {
 } from '../support/rbac.js';
 
 const RELEASE_NS = 'ferry-system';
+/**
+ * Grants a run uses only when the same event recurs within the recorder's series window
+ * (it then patches the event's series instead of creating another), which depends on
+ * timing: they must be granted, and a run that never needs them is no fault.
+ */
+const USED_WHEN_EVENTS_REPEAT = new Set(['patch events.k8s.io/events']);
 const APPLY = 'application/apply-patch+yaml';
 const OPERATOR_TOKEN = 'ferry-operator-token';
 const WEBHOOK_SECRET = 'rbac-webhook-secret';
@@ -428,7 +434,8 @@ describe.each(ENGINES)(
             problems.push(`missing in ${scope}: ${needed} (the operator sent ${example})`);
         }
         for (const grant of allowed) {
-          if (!used.has(grant)) problems.push(`never used in ${scope}: ${grant}`);
+          if (!used.has(grant) && !USED_WHEN_EVENTS_REPEAT.has(grant))
+            problems.push(`never used in ${scope}: ${grant}`);
         }
       }
       expect(problems, `fix ${RULES_FILE}`).toEqual([]);
