@@ -15,6 +15,7 @@
  *   campaigns) or the replica was asked to stop.
  */
 
+import { untilAborted } from './abort.js';
 import { realClock, type Clock } from './clock.js';
 import type { LeaderElector } from './leader-election.js';
 import type { Manager } from './manager.js';
@@ -104,17 +105,4 @@ async function withinGrace(
   } finally {
     cancelGrace.abort();
   }
-}
-
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    signal.addEventListener(
-      'abort',
-      () => {
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -17,6 +17,7 @@ import { realClock, type Clock } from './clock.js';
 import type { KubeClient } from './client.js';
 import { Informer, type InformerEvent, type InformerOptions } from './informer.js';
 import { objectKey } from './key.js';
+import { settledBefore } from './abort.js';
 import { noopLogger, type Logger } from './logger.js';
 import type { OperatorMetrics } from './metrics.js';
 import { RateLimitingQueue } from './rate-limiting-queue.js';
@@ -190,29 +191,5 @@ export class Manager {
   async stop(): Promise<void> {
     await Promise.all(this.pools.map((pool) => pool.stop()));
     await Promise.all([...this.informers.values()].map((informer) => informer.stop()));
-  }
-}
-
-/** Whether `work` settled before `signal` aborted; false at once if it already had. */
-async function settledBefore(
-  work: Promise<unknown>,
-  signal: AbortSignal | undefined,
-): Promise<boolean> {
-  if (signal === undefined) {
-    await work;
-    return true;
-  }
-  if (signal.aborted) return false;
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<false>((resolve) => {
-    onAbort = () => {
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work.then(() => true as const), aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
 }
