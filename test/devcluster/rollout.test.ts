@@ -266,17 +266,24 @@ describe('kubectl rollout', () => {
     const next = (await replicaSetsOf('again')).find((rs) => rs.metadata.uid !== old?.metadata.uid);
     expect(await podsOf(old as ReplicaSet)).toEqual([]);
     expect(await podsOf(next as ReplicaSet)).toHaveLength(2);
-    // Every pod of the new ReplicaSet was created after the last old pod was deleted.
+    // Every pod of the new ReplicaSet was created after the last old pod stopped running.
+    // As recreate.go's oldPodsRunning has it, an old pod stops running when it is gone or
+    // its phase is terminal (Succeeded, Failed): its object may outlive its processes.
     const events = await podEventsSince(since, 'again');
-    const of = (rs: ReplicaSet | undefined, type: string): number[] =>
-      events
-        .filter(
-          (event) => event.pod.startsWith(`${rs?.metadata.name ?? '?'}-`) && event.type === type,
-        )
-        .map((event) => event.at);
-    expect(of(old, 'DELETED')).toHaveLength(2);
-    expect(of(next, 'ADDED')).toHaveLength(2);
-    expect(Math.max(...of(old, 'DELETED'))).toBeLessThan(Math.min(...of(next, 'ADDED')));
+    const of = (rs: ReplicaSet | undefined, stage: (event: PodEvent) => boolean) =>
+      events.filter(
+        (event) => event.pod.startsWith(`${rs?.metadata.name ?? '?'}-`) && stage(event),
+      );
+    const stopped = (event: PodEvent) =>
+      event.type === 'DELETED' || event.phase === 'Succeeded' || event.phase === 'Failed';
+    const oldStops = new Map<string, number>();
+    for (const event of of(old, stopped))
+      if (!oldStops.has(event.pod)) oldStops.set(event.pod, event.at);
+    const added = of(next, (event) => event.type === 'ADDED').map((event) => event.at);
+    expect(oldStops.size).toBe(2);
+    expect(of(old, (event) => event.type === 'DELETED')).toHaveLength(2);
+    expect(added).toHaveLength(2);
+    expect(Math.max(...oldStops.values())).toBeLessThan(Math.min(...added));
   });
 
   // Deleting a Deployment deletes its ReplicaSets and their pods (the garbage collector
@@ -295,11 +302,15 @@ describe('kubectl rollout', () => {
   });
 });
 
+interface PodEvent {
+  type: string;
+  pod: string;
+  phase: string | undefined;
+  at: number;
+}
+
 /** The pod events labelled `app=<name>` since resourceVersion `since`, in order. */
-async function podEventsSince(
-  since: string,
-  name: string,
-): Promise<{ type: string; pod: string; at: number }[]> {
+async function podEventsSince(since: string, name: string): Promise<PodEvent[]> {
   const response = await fetch(
     `${h.cluster.url}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${since}&labelSelector=app%3D${name}&timeoutSeconds=1`,
   );
@@ -310,11 +321,15 @@ async function podEventsSince(
     .map((line) => {
       const event = JSON.parse(line) as {
         type: string;
-        object: { metadata: { name: string; resourceVersion: string } };
+        object: {
+          metadata: { name: string; resourceVersion: string };
+          status?: { phase?: string };
+        };
       };
       return {
         type: event.type,
         pod: event.object.metadata.name,
+        phase: event.object.status?.phase,
         at: Number(event.object.metadata.resourceVersion),
       };
     });

@@ -211,6 +211,22 @@ const INVALID: Record<string, Expected[]> = {
     { at: '12:12', object: 'Dataset/iris', field: '.spec.split.train', says: '1.5: must be <= 1' },
     { at: '13:11', object: 'Dataset/iris', field: '.spec.split.seed', says: '-1: must be >= 0' },
   ],
+  'bad-cron-schedule.yaml': [
+    {
+      at: '16:13',
+      object: 'TrainingJob/iris-nightly',
+      field: '.spec.schedule',
+      says: '"61 3 * * *": not a cron expression: Constraint error, got value 61 expected range 0-59',
+    },
+  ],
+  'bad-time-zone.yaml': [
+    {
+      at: '17:13',
+      object: 'TrainingJob/iris-nightly',
+      field: '.spec.timeZone',
+      says: '"Mars/Olympus_Mons": not an IANA time zone, such as UTC or Europe/Paris',
+    },
+  ],
   'out-of-range-gpus.yaml': [
     {
       at: '17:11',

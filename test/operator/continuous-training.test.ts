@@ -22,7 +22,7 @@ import {
   startFerryCluster,
   submitTrainingJob,
 } from '../support/ferry.js';
-import { jobOf, runPod, succeedJob, type Api } from '../support/kubelet.js';
+import { addNode, jobOf, runPod, succeedJob, type Api } from '../support/kubelet.js';
 import {
   FAST_LEASE_FLAGS,
   startOperator,
@@ -268,6 +268,37 @@ describe('continuous training: runs and numbered versions', () => {
     );
     await succeed('replace', 2);
     expect(await versionsOf('replace')).toEqual(['replace-v1=1']);
+  });
+
+  it('concurrent runs each hold their GPUs: a third run of 2 waits while two hold 4 of 5', async () => {
+    await addNode(api, 'h100-1', { gpus: 5, product: 'H100' });
+    await submitTrainingJob(api, 'parallel', {
+      model: 'parallel',
+      concurrency: 3,
+      resources: { gpus: 2, gpuProduct: 'H100' },
+    });
+    const first = await jobOf(api, NS, 'parallel-1');
+    await runPod(api, first, 'parallel-1-pod', { phase: 'Running' });
+    await runIn('parallel', 1, 'Running');
+    await annotate('parallel', 'second');
+    const second = await jobOf(api, NS, 'parallel-2');
+    await runPod(api, second, 'parallel-2-pod', { phase: 'Running' });
+    await runIn('parallel', 2, 'Running');
+
+    // Two runs hold 4 of the node's 5 GPUs: the third must wait, and says why.
+    await annotate('parallel', 'third');
+    const waiting = await runIn('parallel', 3, 'Queued');
+    expect(waiting.status?.runs?.[2]).toMatchObject({
+      reason: 'WaitingForCapacity',
+      message: 'waiting for 2 nvidia.com/gpu (H100): 1 of 5 free',
+    });
+    await settle();
+    expect(await jobsOf('parallel')).toEqual(['parallel-1', 'parallel-2']);
+
+    // When one finishes, its GPUs go to the waiting run.
+    await succeedJob(api, first, 'parallel-1-done', RESULT);
+    await jobOf(api, NS, 'parallel-3');
+    expect(await jobsOf('parallel')).toEqual(['parallel-1', 'parallel-2', 'parallel-3']);
   });
 
   it('an operator restart mid-run duplicates nothing', async () => {

@@ -6,4 +6,5 @@ export * from './kinds/index.js';
 export * from './meta.js';
 export * from './schema.js';
 export * from './duration.js';
+export * from './schedule.js';
 export * from './gates.js';

@@ -1,10 +1,14 @@
-/** Validates a set of manifest files: parse, schema per object, then checks across objects. */
+/**
+ * Validates a set of manifest files: parse, schema per object (then the values a schema
+ * cannot check), then checks across objects.
+ */
 
 import { GROUP } from '../api/index.js';
 import { checkAcrossObjects } from './cross-check.js';
 import { parseManifestFile, type ManifestDocument, type SourceFile } from './parse.js';
 import { compareProblems, type Problem } from './problem.js';
 import { checkSchema } from './schema-check.js';
+import { checkValues } from './value-check.js';
 
 export interface ValidationReport {
   files: number;
@@ -32,7 +36,7 @@ export function validateManifests(
   return validateCheckedFiles(checked, options.problems).report;
 }
 
-/** One file parsed, and each of its Ferry objects checked against its schema. */
+/** One file parsed, and each of its Ferry objects checked against its schema and values. */
 export interface CheckedFile {
   /** Every object of the file, Ferry's and others, in document order. */
   documents: ManifestDocument[];
@@ -49,7 +53,8 @@ export function checkFile(file: SourceFile, maxFileSize?: number): CheckedFile {
   const ferryObjects: ManifestDocument[] = [];
   for (const document of parsed.documents) {
     if (!isFerryApiVersion(document.apiVersion)) continue;
-    found.push(checkSchema(document));
+    const schemaProblems = checkSchema(document);
+    found.push(schemaProblems.length === 0 ? checkValues(document) : schemaProblems);
     ferryObjects.push(document);
   }
   return { documents: parsed.documents, ferryObjects, problems: found.flat() };

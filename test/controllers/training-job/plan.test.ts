@@ -215,6 +215,35 @@ describe('planTrainingJob before the Job exists', () => {
 });
 
 describe('planTrainingJob after the Job exists', () => {
+  it("measures a run's duration on the Job's own clock, not from when it was queued", () => {
+    const queued: TrainingJob = {
+      ...trainingJob(),
+      status: {
+        lastRun: 1,
+        runs: [
+          {
+            id: 1,
+            trigger: 'Created',
+            generation: 1,
+            phase: 'Running',
+            jobName: 'iris-logreg-1',
+            queuedTime: '2026-11-22T09:55:00.000Z',
+            startTime: '2026-11-22T09:55:00.123Z',
+          },
+        ],
+      },
+    };
+    const plan = planTrainingJob(
+      observed({ trainingJob: queued, jobs: [createdJob(COMPLETE)], pods: [completedPod(RESULT)] }),
+    );
+    // The Job ran 10:00:00 → 10:03:12; the five minutes it waited before are not training.
+    expect(plan.status.runs?.[0]).toMatchObject({
+      startTime: '2026-11-22T09:55:00.123Z',
+      completionTime: '2026-11-22T10:03:12.000Z',
+      duration: '3m12s',
+    });
+  });
+
   it('asks for the ModelVersion of the run, with its lineage and output, without a number', () => {
     const committed: TrainingJob = {
       ...trainingJob({ hyperparameters: { C: 1 } }),

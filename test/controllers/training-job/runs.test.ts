@@ -245,7 +245,7 @@ describe('planRuns: what starts a run', () => {
       }),
     );
     expect(plan.scheduleProblem).toMatch(
-      /^spec.schedule "0 \* \* \* \*" in time zone Nowhere\/Atlantis cannot be read: /,
+      /^spec.timeZone "Nowhere\/Atlantis" is not an IANA time zone/,
     );
     expect(plan.runs.map((r) => r.trigger)).toEqual(['Created', 'SpecChange']);
   });

@@ -94,9 +94,14 @@ export function trainingJobController(
         ];
   }
 
-  /** Whether a run of the TrainingJob holds GPUs: admitted, and not finished. */
-  const holds = (trainingJob: TrainingJob) =>
-    runsOf(trainingJob).some((run) => HOLDING.includes(run.phase));
+  /**
+   * The GPUs its runs hold: one demand per run admitted and not finished, so a TrainingJob
+   * with `spec.concurrency` runs in flight holds that many times its GPUs.
+   */
+  const held = (trainingJob: TrainingJob): GpuDemand[] =>
+    runsOf(trainingJob)
+      .filter((run) => HOLDING.includes(run.phase))
+      .map(() => demandOf(trainingJob));
   /** Whether its newest run waits for admission: no Job yet. */
   const waits = (trainingJob: TrainingJob) => {
     const newest = runsOf(trainingJob).at(-1);
@@ -117,7 +122,7 @@ export function trainingJobController(
     }
     const remembered = new Set([...admittedHere.values()].map((demand) => demand.key));
     const key = demandOf(trainingJob).key;
-    const running = candidates.filter(holds).map(demandOf);
+    const running = candidates.flatMap(held);
     const queued = candidates
       .filter((candidate) => {
         const candidateKey = demandOf(candidate).key;

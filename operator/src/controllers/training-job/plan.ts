@@ -342,11 +342,15 @@ function planProgress(
       ? {}
       : { completionTime: observation.completionTime }),
   };
+  // The run's duration is how long its Job ran, both ends on the Job controller's clock:
+  // the run's own startTime is when the operator created the Job, on another clock and
+  // before any queueing, so mixing it with the Job's completionTime measures nothing.
   const withDuration = (current: TrainingRun): TrainingRun => {
-    if (current.startTime === undefined || current.completionTime === undefined) return current;
+    const start = observation.startTime ?? current.startTime;
+    if (start === undefined || current.completionTime === undefined) return current;
     return {
       ...current,
-      duration: formatDuration(Date.parse(current.completionTime) - Date.parse(current.startTime)),
+      duration: formatDuration(Date.parse(current.completionTime) - Date.parse(start)),
     };
   };
   const failed = (reason: string, message: string): RunStep => ({

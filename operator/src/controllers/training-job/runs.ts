@@ -17,8 +17,7 @@
  */
 
 import type { RunTrigger, TrainingJob, TrainingPhase, TrainingRun } from '../../api/index.js';
-import { Labels } from '../../api/index.js';
-import { scheduleTimes } from './schedule.js';
+import { Labels, scheduleTimes } from '../../api/index.js';
 
 /** What the newest run must cover for no new run to be needed. */
 export interface RunRequest {
