@@ -77,6 +77,8 @@ def to_onnx(model):
     )
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="ferry-iris-example")
     proto.ir_version = 8
+    # The class names, by label index: `ferry serve` names the classes from them.
+    helper.set_model_props(proto, {"classes": json.dumps(CLASSES)})
     onnx.checker.check_model(proto)
     return proto.SerializeToString()
 

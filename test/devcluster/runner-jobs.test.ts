@@ -626,6 +626,73 @@ describe('local runner: Services on loopback', () => {
   });
 });
 
+describe('local runner: a Service skips an endpoint that refuses', () => {
+  it('passes a connection on to the next Ready pod when one no longer listens', async () => {
+    // Both pods are Ready (their health server answers on 8081), but only `listening`
+    // serves the Service's port 8080, as a pod whose server has begun shutting down.
+    const health =
+      "require('node:http').createServer((q, s) => s.end('ok')).listen(8081, process.env.POD_IP);";
+    const serve =
+      "require('node:http').createServer((q, s) => s.end(process.env.POD_NAME)).listen(8080, process.env.POD_IP);";
+    const pod = (name: string, script: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, labels: { app: 'half' } },
+      spec: {
+        containers: [
+          {
+            name: 'main',
+            image: 'node:20',
+            command: [process.execPath, '-e', script],
+            ports: [
+              { name: 'http', containerPort: 8080 },
+              { name: 'health', containerPort: 8081 },
+            ],
+            readinessProbe: { httpGet: { path: '/', port: 'health' } },
+            env: [
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+            ],
+          },
+        ],
+      },
+    });
+    await api().request('POST', PODS, pod('listening', health + serve));
+    await api().request('POST', PODS, pod('refusing', health));
+    await api().request('POST', SERVICES, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'half' },
+      spec: { selector: { app: 'half' }, ports: [{ port: 80, targetPort: 'http' }] },
+    });
+    await eventually(
+      async () => {
+        const list = (await api().request('GET', PODS)) as { items: Pod[] };
+        return (
+          list.items.filter(
+            (candidate) =>
+              candidate.metadata.labels?.['app'] === 'half' &&
+              condition(candidate.status?.conditions, 'Ready')?.status === 'True',
+          ).length === 2
+        );
+      },
+      15_000,
+      'both pods Ready',
+    );
+    const address = await eventually(
+      () => runner.services().find((service) => service.name === 'half'),
+      10_000,
+      'the Service address',
+    );
+    const answers: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await fetch(`http://${address.address}:${String(address.ports[80])}/`);
+      answers.push(await response.text());
+    }
+    expect(answers).toEqual(Array<string>(6).fill('listening'));
+  });
+});
+
 describe('local runner: graceful pod deletion', () => {
   it('shows Terminating while the process handles SIGTERM, then removes the pod', async () => {
     const marker = `graceful-${process.pid}`;

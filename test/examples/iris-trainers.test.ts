@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTrainingResult } from '../../operator/src/controllers/training-job/result.js';
+import { post, serve } from '../serving/models.js';
 import { REPO } from '../support/cluster.js';
 
 const DATA = join(REPO, 'examples', 'iris', 'data', 'iris.csv');
@@ -47,6 +48,8 @@ function part(index: number): 'train' | 'validation' | 'test' {
 interface Trained {
   result: { metrics: Record<string, number>; artifact: string; sha256: string };
   model: Buffer;
+  /** Where the trainer wrote the model. */
+  path: string;
 }
 
 async function train(command: string[], hyperparameters: Record<string, number>): Promise<Trained> {
@@ -65,10 +68,8 @@ async function train(command: string[], hyperparameters: Record<string, number>)
   });
   const parsed = parseTrainingResult(await readFile(resultPath, 'utf8'));
   if (!parsed.ok) throw new Error(parsed.message);
-  return {
-    result: parsed.result,
-    model: await readFile(join(output, 'out', parsed.result.artifact)),
-  };
+  const path = join(output, 'out', parsed.result.artifact);
+  return { result: parsed.result, model: await readFile(path), path };
 }
 
 async function labels(model: Buffer, inputs: number[][]): Promise<number[]> {
@@ -118,6 +119,35 @@ describe('examples/iris trainers', { timeout: 60_000 }, () => {
     expect(createHash('sha256').update(model).digest('hex')).toBe(result.sha256);
     const measured = await accuracyOn(model, (split) => split === 'test');
     expect(result.metrics.accuracy).toBeCloseTo(measured, 4);
+  });
+
+  it.each([
+    ['train.mjs', NODE_TRAINER],
+    ['train.py', PYTHON_TRAINER],
+  ])('%s records the class names, and ferry serve answers with them', async (_, trainer) => {
+    const { path } = await train(trainer, { C: 1, max_iter: 200 });
+    const server = await serve(path, { name: 'iris' });
+    try {
+      const reply = await post(`${server.url}/v2/models/iris/infer`, {
+        inputs: [
+          {
+            name: 'input',
+            datatype: 'FP32',
+            shape: [2, 4],
+            data: [5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3],
+          },
+        ],
+        outputs: [{ name: 'probabilities', parameters: { classification: 1 } }],
+      });
+      expect(reply.status).toBe(200);
+      const [output] = (reply.body as { outputs: { data: string[] }[] }).outputs;
+      expect(output?.data.map((entry) => entry.split(':').slice(1).join(':'))).toEqual([
+        '0:setosa',
+        '2:virginica',
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 
   it('both trainers learn the same classifier: they agree on nearly every row', async () => {

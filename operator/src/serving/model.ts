@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InferenceSession } from 'onnxruntime-node';
 import { openSource, SourceError, type ClaimMounts } from '../data/source.js';
+import { classNamesOf, onnxMetadata } from './onnx-metadata.js';
 import { signatureOf, SignatureError, type ModelSignature } from './signature.js';
 
 /** Why a model could not be loaded: `unreadable` (fetching failed), `digest`, `invalid`. */
@@ -31,6 +32,8 @@ export interface LoadedModel {
   readonly bytes: number;
   /** Wall-clock seconds from the first byte requested to a ready session. */
   readonly loadSeconds: number;
+  /** The class names the model's metadata records (`classes`, a JSON array), if any. */
+  readonly classNames?: readonly string[];
 }
 
 export interface LoadOptions {
@@ -77,12 +80,14 @@ export async function loadModel(model: string, options: LoadOptions = {}): Promi
   }
   try {
     const signature = signatureOf(session.inputMetadata, session.outputMetadata);
+    const classNames = recordedClassNames(bytes);
     return {
       session,
       signature,
       sha256,
       bytes: bytes.byteLength,
       loadSeconds: (performance.now() - started) / 1000,
+      ...(classNames === undefined ? {} : { classNames }),
     };
   } catch (error) {
     await session.release();
@@ -90,6 +95,15 @@ export async function loadModel(model: string, options: LoadOptions = {}): Promi
       throw new ModelLoadError('invalid', `cannot serve ${model}: ${error.message}`);
     }
     throw error;
+  }
+}
+
+/** Class names from the metadata of bytes onnxruntime already loaded; none if unreadable. */
+function recordedClassNames(bytes: Uint8Array): string[] | undefined {
+  try {
+    return classNamesOf(onnxMetadata(bytes));
+  } catch {
+    return undefined;
   }
 }
 

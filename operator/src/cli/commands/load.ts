@@ -81,7 +81,7 @@ export async function loadCommand(argv: string[], io: CommandIO): Promise<ExitCo
     },
   });
   const failed = [...total.statuses.entries()].some(
-    ([status, count]) => count > 0 && (status === 'error' || status.startsWith('5')),
+    ([status, count]) => count > 0 && (status.startsWith('error') || status.startsWith('5')),
   );
   return failed ? ExitCode.failed : ExitCode.ok;
 }

@@ -12,7 +12,9 @@
  * - the address and the ports that answer are written to `status.loadBalancer.ingress`
  *   (`[{ip, ipMode: Proxy, ports: [{port, protocol}]}]`), where a user and the
  *   InferenceService controller read them;
- * - a connection with no Ready endpoint is closed at once, as a REJECT rule would;
+ * - an endpoint that refuses a connection is skipped for the next (see `forward`);
+ * - a connection with no Ready endpoint, or none that accepts, is closed at once, as a
+ *   REJECT rule would;
  * - headless Services (`clusterIP: None`), ExternalName ones and those without a
  *   selector are left alone.
  */
@@ -191,29 +193,48 @@ export class ServiceProxies {
     return undefined;
   }
 
-  /** Passes one connection to the next Ready endpoint, or closes it when there is none. */
+  /**
+   * Passes one connection to the next Ready endpoint, or closes it when there is none.
+   * An endpoint that refuses the connection (a pod whose server stopped listening before
+   * this cache saw it terminating) is skipped for the next one, each tried once, as
+   * kube-proxy's userspace mode did; the client's bytes wait unread until one accepts.
+   */
   private forward(uid: string, port: string, target: number | string, socket: Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const service = this.services.items().find((candidate) => identityOf(candidate)?.uid === uid);
     const endpoints = service === undefined ? [] : this.endpoints(service, target);
-    if (endpoints.length === 0) {
-      socket.destroy();
-      return;
-    }
     const key = `${uid}/${port}`;
     const cursor = this.cursors.get(key) ?? 0;
     this.cursors.set(key, cursor + 1);
-    const endpoint = endpoints[cursor % endpoints.length] ?? endpoints[0];
-    if (endpoint === undefined) return;
-    const upstream = connect(endpoint.port, endpoint.ip);
-    this.sockets.add(upstream);
-    upstream.on('close', () => this.sockets.delete(upstream));
-    upstream.on('error', () => socket.destroy());
-    socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
-    socket.pipe(upstream).pipe(socket);
+    const attempt = (tried: number): void => {
+      const endpoint = endpoints[(cursor + tried) % endpoints.length];
+      if (tried >= endpoints.length || endpoint === undefined || socket.destroyed) {
+        socket.destroy();
+        return;
+      }
+      const upstream = connect(endpoint.port, endpoint.ip);
+      this.sockets.add(upstream);
+      upstream.on('close', () => this.sockets.delete(upstream));
+      const refused = (): void => {
+        upstream.destroy();
+        attempt(tried + 1);
+      };
+      upstream.once('error', refused);
+      upstream.once('connect', () => {
+        upstream.off('error', refused);
+        if (socket.destroyed) {
+          upstream.destroy();
+          return;
+        }
+        upstream.on('error', () => socket.destroy());
+        socket.on('close', () => upstream.destroy());
+        upstream.on('close', () => socket.destroy());
+        socket.pipe(upstream).pipe(socket);
+      });
+    };
+    attempt(0);
   }
 
   /** The Ready pods the selector matches, with the port `target` names on each. */

@@ -41,7 +41,10 @@ export interface ServeOptions {
   readonly sampleCapacity?: number;
   /** Features kept per tensor in the samples (default 64). */
   readonly maxSampleFeatures?: number;
-  /** The class names of a classifier's score outputs, by index, for classification requests. */
+  /**
+   * The class names of a classifier's score outputs, by index, for classification requests;
+   * when unset, the names the model's own metadata records, if any.
+   */
   readonly classNames?: readonly string[];
   /** Export Node's process metrics too (default false). */
   readonly processMetrics?: boolean;
@@ -273,7 +276,9 @@ export class ModelServer {
         decoded.id,
         outcome.outputs.map((output) => {
           const k = decoded.classification.get(output.name);
-          return k === undefined ? output : classify(output, k, this.#options.classNames);
+          return k === undefined
+            ? output
+            : classify(output, k, this.#options.classNames ?? this.#model.classNames);
         }),
       );
       code = reply(response, 200, body);

@@ -2,7 +2,14 @@
  * `ferry load`'s loop: sends one request every 1/rate seconds (open loop: a slow answer
  * does not slow the sending, up to a bound on requests in flight), cycling through the
  * rows, and reports each second and at the end.
+ *
+ * Each request goes on a connection of its own, as from many independent clients. A
+ * Service balances connections, not requests (kube-proxy, and the local runner playing
+ * it), so one kept-alive connection would pin all the traffic to the pod it first reached,
+ * and a canary started later would never see any.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import {
   emptyTally,
   inferRequest,
@@ -41,6 +48,44 @@ async function modelInput(url: string): Promise<{ name: string; datatype: string
   return { name: input?.name ?? 'input', datatype: input?.datatype ?? 'FP32' };
 }
 
+/**
+ * POSTs a JSON body on a new connection (closed after the answer); resolves with the
+ * status code, or with `error (WHY)` when no answer came: the socket error's code (such as
+ * `ECONNREFUSED` or `ECONNRESET`), or `timeout` after {@link TIMEOUT_MS}.
+ */
+function postOnNewConnection(url: string, body: string): Promise<string> {
+  const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const outgoing = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      },
+      (response: IncomingMessage) => {
+        response.on('error', (error) => {
+          resolve(failure(error));
+        });
+        response.on('end', () => {
+          resolve(String(response.statusCode ?? 'error'));
+        });
+        response.resume();
+      },
+    );
+    outgoing.on('error', (error) => {
+      resolve(failure(error));
+    });
+    outgoing.end(body);
+  });
+}
+
+function failure(error: Error & { code?: string }): string {
+  const why = error.name === 'AbortError' || error.name === 'TimeoutError' ? 'timeout' : error.code;
+  return `error (${why ?? error.message})`;
+}
+
 /** Runs the load; resolves with the whole run's tally. */
 export async function runLoad(options: LoadOptions): Promise<Tally> {
   const input = await modelInput(options.url);
@@ -60,17 +105,7 @@ export async function runLoad(options: LoadOptions): Promise<Tally> {
     const body = inferRequest(input, shiftedRow(base, options.rows.features, options.shifts));
     const started = performance.now();
     inFlight++;
-    const request = fetch(infer, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    })
-      .then(async (response) => {
-        await response.arrayBuffer();
-        return String(response.status);
-      })
-      .catch(() => 'error')
+    const request = postOnNewConnection(infer, body)
       .then((status) => {
         const latency = performance.now() - started;
         record(second, status, latency);

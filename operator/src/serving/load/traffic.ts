@@ -67,7 +67,7 @@ export function inferRequest(
 }
 
 /**
- * What came back over some interval: answers by HTTP status, "error" for no answer and
+ * What came back over some interval: answers by HTTP status, "error (WHY)" for no answer and
  * "skipped" for a request not sent because too many were in flight; latencies of answers, in ms.
  */
 export interface Tally {
