@@ -1,6 +1,7 @@
 /**
- * `ferry up` as a user runs it: the built CLI spawned in a terminal-like way, its output
- * read line by line as it comes, and the processes it started found through /proc.
+ * `ferry up` (or any long-running ferry command, such as `ferry load`) as a user runs it:
+ * the built CLI spawned in a terminal-like way, its output read as it comes, and the
+ * processes it started found through /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,7 +22,13 @@ export interface UpProcess {
 export const FERRY_CLI = join(REPO, 'dist', 'cli', 'main.js');
 
 export function spawnUp(args: readonly string[], cwd = REPO): UpProcess {
-  const child = spawn(process.execPath, [FERRY_CLI, 'up', ...args], {
+  return spawnFerry(['up', ...args], cwd);
+}
+
+/** Spawns `ferry ARGS…` from the built CLI; `args[0]` is the command. */
+export function spawnFerry(args: readonly string[], cwd = REPO): UpProcess {
+  const command = `ferry ${args[0] ?? ''}`;
+  const child = spawn(process.execPath, [FERRY_CLI, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -50,14 +57,14 @@ export function spawnUp(args: readonly string[], cwd = REPO): UpProcess {
         const timer = setTimeout(() => {
           finish();
           reject(
-            new Error(`ferry up printed no ${String(pattern)}:\n${stdout}\nstderr:\n${stderr}`),
+            new Error(`${command} printed no ${String(pattern)}:\n${stdout}\nstderr:\n${stderr}`),
           );
         }, timeoutMs);
         const gone = (code: number | null): void => {
           finish();
           reject(
             new Error(
-              `ferry up exited (${String(code)}) before ${String(pattern)}:\n${stdout}\n${stderr}`,
+              `${command} exited (${String(code)}) before ${String(pattern)}:\n${stdout}\n${stderr}`,
             ),
           );
         };

@@ -254,6 +254,29 @@ const CASES: [string, ObservedChange, string[]][] = [
     ['iris: iris-v2 promoted, now serving all traffic'],
   ],
   [
+    'a drift check with too little traffic to judge',
+    {
+      kind: 'DriftMonitor',
+      old: monitor(),
+      current: monitor({
+        lastCheckTime: '2026-01-01T00:05:00Z',
+        samples: 0,
+        conditions: [
+          {
+            type: 'Drifted',
+            status: 'Unknown',
+            reason: 'InsufficientData',
+            message: '0 live rows, fewer than the 100 an evaluation needs (spec.window.minSamples)',
+            lastTransitionTime: '2026-01-01T00:05:00Z',
+          },
+        ],
+      }),
+    },
+    [
+      'drift check iris-inputs: not judged yet, 0 live rows, fewer than the 100 an evaluation needs (spec.window.minSamples)',
+    ],
+  ],
+  [
     'a drift check that found drift and retrains',
     {
       kind: 'DriftMonitor',

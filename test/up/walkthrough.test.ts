@@ -15,7 +15,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, REPO } from '../support/cluster.js';
-import { descendants, isAlive, spawnUp, type UpProcess } from '../support/up-process.js';
+import {
+  descendants,
+  isAlive,
+  spawnFerry,
+  spawnUp,
+  type UpProcess,
+} from '../support/up-process.js';
 
 const READY_MS = 180_000;
 
@@ -25,6 +31,23 @@ let kubeconfig = '';
 let url = '';
 let request = '';
 let serviceUid = '';
+let load: UpProcess | undefined;
+
+/** Starts `ferry load URL ARGS…` as the README shows it, and waits for its first second. */
+async function startLoad(...args: string[]): Promise<UpProcess> {
+  const running = spawnFerry(['load', url, ...args]);
+  load = running;
+  await running.waitFor(/^\s+1s\s+sent \d+\s+200: \d+/m, 30_000);
+  return running;
+}
+
+/** Ctrl-C of `ferry load`: it prints its total and exits 0 when every request was answered. */
+async function stopLoad(running: UpProcess): Promise<void> {
+  running.child.kill('SIGINT');
+  expect(await running.exited, running.output()).toBe(0);
+  expect(running.output()).toMatch(/^total\s+sent \d+\s+200: \d+/m);
+  expect(running.output()).not.toMatch(/\b5\d\d: |error: /);
+}
 
 /** Runs git in `directory` as a user would, with an identity of its own. */
 async function gitIn(directory: string, ...args: string[]): Promise<string> {
@@ -80,6 +103,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (load !== undefined && load.child.exitCode === null && load.child.signalCode === null) {
+    load.child.kill('SIGKILL');
+    await load.exited;
+  }
   if (up !== undefined && up.child.exitCode === null && up.child.signalCode === null)
     await interrupt(up);
   await rm(stateDir, { recursive: true, force: true });
@@ -173,6 +200,53 @@ describe('the README walkthrough', { timeout: READY_MS + 60_000 }, () => {
     expect(await readFile(join(stateDir, 'repo', 'serving.yaml'), 'utf8')).toContain(
       'modelVersion: iris-v3',
     );
+  });
+
+  it('6. the canary rolls out under ferry load traffic, and is promoted', async () => {
+    const running = up as UpProcess;
+    const traffic = await startLoad('--rate', '20');
+    await running.waitFor(/^iris: canary iris-v3 at 10% \(step 1 of 2\)$/m, 60_000);
+    await running.waitFor(/^iris: canary iris-v3 at 50% \(step 2 of 2\)$/m, READY_MS);
+    await running.waitFor(/^iris: iris-v3 promoted, now serving all traffic$/m, READY_MS);
+    await stopLoad(traffic);
+    expect(running.output()).not.toContain('canary rolled back');
+    expect(await kubectl('get', 'infsvc', 'iris', '-o', 'jsonpath={.status.stableVersion}')).toBe(
+      'iris-v3',
+    );
+    await eventually(
+      async () => /Stage:\s+Production/.test(await kubectl('describe', 'mv', 'iris-v3')),
+      30_000,
+      'iris-v3 Production in kubectl describe',
+    );
+    expect(await kubectl('get', 'mv', 'iris-v1', '-o', 'jsonpath={.status.stage}')).toBe(
+      'Archived',
+    );
+  });
+
+  it('7. shifted traffic makes the DriftMonitor Drifted, and a retraining job starts', async () => {
+    const running = up as UpProcess;
+    const traffic = await startLoad('--rate', '40', '--shift', 'petal_length=2');
+    await running.waitFor(
+      /^drift check iris-inputs: \d+ samples, drift in petal_length \(psi [\d.]+ > 0\.25\)/m,
+      READY_MS,
+    );
+    const retraining = await running.waitFor(
+      /^drift iris-inputs: retraining with TrainingJob (\S+)$/m,
+      30_000,
+    );
+    await stopLoad(traffic);
+    await kubectl('wait', '--for=condition=Drifted', 'driftmonitor/iris-inputs', '--timeout=30s');
+    const trainingJob = retraining[1] ?? '';
+    await running.waitFor(new RegExp(`^training ${trainingJob} started`, 'm'), 60_000);
+    const jobs = await kubectl(
+      'get',
+      'jobs',
+      '-l',
+      `ferry.dev/training-job=${trainingJob}`,
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    );
+    expect(jobs).toBe(`${trainingJob}-1`);
   });
 
   it('a second ferry up on the same state directory says one runs, and exits 2', async () => {

@@ -210,7 +210,13 @@ function driftLines(old: DriftMonitor | undefined, current: DriftMonitor): strin
   const name = current.metadata.name ?? '';
   const now = current.status ?? {};
   const lines: string[] = [];
-  if (now.lastCheckTime !== undefined && now.lastCheckTime !== old?.status?.lastCheckTime) {
+  const checked =
+    now.lastCheckTime !== undefined && now.lastCheckTime !== old?.status?.lastCheckTime;
+  const verdict = condition(current, 'Drifted');
+  if (checked && verdict?.reason === 'InsufficientData') {
+    // Too little traffic is not "no drift": say what the check is waiting for.
+    lines.push(`drift check ${name}: not judged yet, ${verdict.message}`);
+  } else if (checked) {
     const drifted = (now.features ?? []).filter((feature) => feature.drifted);
     lines.push(
       `drift check ${name}: ${String(now.samples ?? 0)} samples, ${

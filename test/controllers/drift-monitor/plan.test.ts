@@ -262,6 +262,22 @@ describe('planDriftMonitor: the verdict', () => {
     expect(drifted(judged)?.reason).toBe('NoDrift');
   });
 
+  it('judges the data drifted at spec.driftShare, so one shifted feature of four can be enough', () => {
+    // Only petal_length grows, as `ferry load --shift petal_length=2` sends it.
+    const onePetal = traffic(2).map(([a = 0, b = 0, c = 0, d = 0]) => [
+      a,
+      b,
+      Math.fround(c + 2),
+      d,
+    ]);
+    expect(drifted(plan(monitor(), snapshot(onePetal)))?.message).toMatch(
+      /^no drift: 1 of 4 features .*; below the drift share: petal_length/,
+    );
+    const judged = drifted(plan(monitor({ driftShare: 0.25 }), snapshot(onePetal)));
+    expect(judged).toMatchObject({ status: 'True', reason: 'DriftDetected' });
+    expect(judged?.message).toMatch(/^drifted: petal_length \(ks p=.*\(1 of 4 features/);
+  });
+
   it('refuses a watched feature the baseline does not have, naming it', () => {
     expect(() => plan(monitor({ features: [{ name: 'colour' }] }), snapshot(traffic(2)))).toThrow(
       /feature "colour": Dataset iris has no such column/,

@@ -56,6 +56,10 @@ export const driftMonitorSpec = object(
       'Drift threshold for the statistic (a PSI or distance above it, or a p-value below it, is drift). Each method has a default.',
       { minimum: 0 },
     ),
+    driftShare: number(
+      'Share of the watched features that must drift for the data to drift, as Evidently judges a dataset: 0.5 (the default) needs half of them; 1 / the number of features, any one.',
+      { minimum: 0.01, maximum: 1 },
+    ),
     window: object('How much live traffic each evaluation looks at.', {
       requests: integer(
         "Most rows compared: the servers' merged sample is cut to this many, weighted by each pod's requests.",

@@ -155,6 +155,7 @@ export function compareWithBaseline(
     {
       method: monitor.spec.method ?? 'auto',
       ...(monitor.spec.threshold === undefined ? {} : { threshold: monitor.spec.threshold }),
+      ...(monitor.spec.driftShare === undefined ? {} : { driftShare: monitor.spec.driftShare }),
     },
     outputs,
   );
