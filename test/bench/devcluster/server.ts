@@ -3,8 +3,8 @@
  * changes) and a no-op `node:http` server for the baseline, started by `fork`. It sends
  * `{ devcluster, baseline }` (their URLs) once both listen; it answers `'memory'` with
  * `{ before, now }`, its resident set and JS heap before the devcluster started and now,
- * each read after a full garbage collection; `'stop'` stops both and exits, as does losing
- * the parent.
+ * each read after a full garbage collection, and `'cpu'` with `{ cpuMicros }`, the CPU time
+ * it has used; `'stop'` stops both and exits, as does losing the parent.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +27,11 @@ export interface MemoryReport {
   now: Memory;
 }
 
+export interface CpuReport {
+  /** User and system CPU time of this process so far, µs. */
+  cpuMicros: number;
+}
+
 /** Resident set and JS heap after a full garbage collection, so they reflect live data. */
 function memory(): Memory {
   setFlagsFromString('--expose-gc');
@@ -35,7 +40,7 @@ function memory(): Memory {
   return { rss, heapUsed };
 }
 
-const send = (message: Ready | MemoryReport): void => {
+const send = (message: Ready | MemoryReport | CpuReport): void => {
   process.send?.(message);
 };
 
@@ -49,6 +54,10 @@ const cluster = await DevCluster.start({ historyLimit: 20_000 });
 process.on('disconnect', () => process.exit(1));
 process.on('message', (message) => {
   if (message === 'memory') send({ before, now: memory() });
+  if (message === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    send({ cpuMicros: user + system });
+  }
   if (message === 'stop') {
     noop.close();
     void cluster.stop().then(() => process.exit(0));
