@@ -876,13 +876,16 @@ describe('local runner: restarted on the same state dir', () => {
           ? pod
           : undefined;
       };
+      const logs = async (query: string): Promise<string> =>
+        (await fetch(`${cluster.url}${PODS}/survivor/log${query}`)).text();
       await eventually(() => running(0), 10_000, 'the first run');
+      // Running means the shell started, not that it has echoed yet: the earlier log can
+      // only be kept once it has been written.
+      await eventually(async () => /^up at \d+\n$/.test(await logs('')), 5_000, 'the first log');
       await first.stop();
       first = undefined;
       second = await startLocalRunner(options);
       await eventually(() => running(1), 10_000, 'the run after the restart');
-      const logs = async (query: string): Promise<string> =>
-        (await fetch(`${cluster.url}${PODS}/survivor/log${query}`)).text();
       expect(await logs('?previous=true')).toMatch(/^up at \d+\n$/);
       await eventually(async () => /^up at \d+\n$/.test(await logs('')), 5_000, 'the new log');
       expect(await logs('')).not.toBe(await logs('?previous=true'));

@@ -137,7 +137,7 @@ export class DevCluster {
     const openApi = new OpenApi(cluster.registry);
     const instance = new DevCluster(
       cluster,
-      new WatchSet(),
+      new WatchSet(store),
       collector,
       journal,
       openApi,

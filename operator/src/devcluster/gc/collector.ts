@@ -77,7 +77,7 @@ export class Collector {
         changed = this.deleteObject(storage, object) || changed;
       if (dependents.length > 0) continue;
       this.cluster.foreground.delete(uid);
-      const owner = this.findByUid(uid);
+      const owner = this.cluster.store.findUid(uid);
       if (owner === undefined) continue;
       const [group = '', resource = ''] = owner.storage.split('/');
       const type = this.cluster.typeFor(group, resource);
@@ -107,17 +107,6 @@ export class Collector {
       changed = true;
     }
     return changed;
-  }
-
-  private findByUid(uid: string): { storage: string; object: JsonObject } | undefined {
-    if (!this.cluster.store.hasUid(uid)) return undefined;
-    for (const storage of this.cluster.store.storages()) {
-      const object = this.cluster.store
-        .list(storage)
-        .find((candidate) => stringAt(candidate, 'metadata', 'uid') === uid);
-      if (object !== undefined) return { storage, object };
-    }
-    return undefined;
   }
 
   private finishNamespaces(): boolean {

@@ -5,6 +5,7 @@ import { apiVersionOf, storageKey, type ResourceType } from '../registry/types.j
 import { matchesFields, parseFieldSelector, type FieldSelector } from '../select/fields.js';
 import { matchesLabels, parseLabelSelector, type LabelSelector } from '../select/labels.js';
 import { partialMetadata, toTable, type IncludeObject } from '../table/table.js';
+import type { Entry } from '../storage/store.js';
 import type { Cluster } from './cluster.js';
 
 /** How the client asked to see objects (from the Accept header). */
@@ -118,7 +119,32 @@ function decodeContinue(token: string): Continue {
   );
 }
 
-/** A list response body. `namespace` undefined lists across namespaces. */
+/**
+ * Whether the stored object `entry` is selected; its text is parsed only for field
+ * selectors.
+ */
+function selectsEntry(selection: Selection, entry: Entry): boolean {
+  return (
+    matchesLabels(selection.labels, entry.labels) &&
+    (selection.fields.length === 0 ||
+      matchesFields(selection.fields, JSON.parse(entry.text) as JsonObject))
+  );
+}
+
+/**
+ * The list of `items` as `JSON.stringify` gives it, with each item served as stored spliced
+ * in as its stored text rather than serialised again.
+ */
+function listText(head: JsonObject, type: ResourceType, items: readonly Entry[]): string {
+  const texts = items.map(({ text }) => {
+    const object = JSON.parse(text) as JsonObject;
+    const shown = served(type, object);
+    return shown === object ? text : JSON.stringify(shown);
+  });
+  return `${JSON.stringify(head).slice(0, -1)},"items":[${texts.join(',')}]}`;
+}
+
+/** A list response body (JSON text). `namespace` undefined lists across namespaces. */
 export function list(
   cluster: Cluster,
   type: ResourceType,
@@ -126,14 +152,14 @@ export function list(
   query: URLSearchParams,
   rendering: Rendering,
   include: IncludeObject,
-): JsonObject {
+): string {
   const selection = selectionOf(type, query);
-  const all = cluster.store.list(storageKey(type), type.namespaced ? namespace : undefined);
-  let items = all.filter((object) => selects(selection, object));
+  const all = cluster.store.entries(storageKey(type), type.namespaced ? namespace : undefined);
+  let items = all.filter((entry) => selectsEntry(selection, entry));
   const token = query.get('continue');
   if (token !== null && token !== '') {
     const { after } = decodeContinue(token);
-    items = items.filter((object) => cluster.store.keyOf(object) > after);
+    items = items.filter((entry) => entry.key > after);
   }
   const limit = Number(query.get('limit') ?? '0');
   const metadata: JsonObject = { resourceVersion: String(cluster.store.resourceVersion) };
@@ -142,27 +168,21 @@ export function list(
     items = items.slice(0, limit);
     const last = items[items.length - 1];
     if (last !== undefined) {
-      const next: Continue = {
-        rv: cluster.store.resourceVersion,
-        after: cluster.store.keyOf(last),
-      };
+      const next: Continue = { rv: cluster.store.resourceVersion, after: last.key };
       metadata['continue'] = Buffer.from(JSON.stringify(next)).toString('base64url');
       metadata['remainingItemCount'] = remaining;
     }
   }
-  if (rendering === 'table') return toTable(type.columns, items, cluster.now(), include, metadata);
+  const objects = (): JsonObject[] => items.map(({ text }) => JSON.parse(text) as JsonObject);
+  if (rendering === 'table')
+    return JSON.stringify(toTable(type.columns, objects(), cluster.now(), include, metadata));
   if (rendering === 'metadata') {
-    return {
+    return JSON.stringify({
       kind: 'PartialObjectMetadataList',
       apiVersion: 'meta.k8s.io/v1',
       metadata,
-      items: items.map(partialMetadata),
-    };
+      items: objects().map(partialMetadata),
+    });
   }
-  return {
-    kind: type.listKind,
-    apiVersion: apiVersionOf(type),
-    metadata,
-    items: items.map((item) => served(type, item)),
-  };
+  return listText({ kind: type.listKind, apiVersion: apiVersionOf(type), metadata }, type, items);
 }

@@ -10,10 +10,11 @@ import { expired } from '../core/errors.js';
 import { booleanParameter } from '../core/query.js';
 import type { JsonObject } from '../core/json.js';
 import { apiVersionOf, storageKey, type ResourceType } from '../registry/types.js';
-import type { Change } from '../storage/store.js';
+import type { Store } from '../storage/store.js';
 import type { IncludeObject } from '../table/table.js';
 import type { Cluster } from './cluster.js';
-import { render, selectionOf, selects, type Rendering } from './read.js';
+import { selectionOf, selects, type Rendering } from './read.js';
+import { eventLine, SharedChange, storedEventLine, type WatchRendering } from './watch-event.js';
 
 export interface WatchOptions {
   rendering: Rendering;
@@ -24,9 +25,27 @@ export interface WatchOptions {
   defaultTimeoutSeconds: number;
 }
 
-/** Live watches, so tests can close them all at once. */
+/**
+ * Live watches, so tests can close them all at once, and the fan-out of `store`'s
+ * changes to them: each change reaches every watch as one {@link SharedChange}.
+ */
 export class WatchSet {
   private readonly open = new Set<ServerResponse>();
+  private readonly receivers = new Set<(change: SharedChange) => void>();
+
+  constructor(store: Store) {
+    store.subscribe((change) => {
+      if (this.receivers.size === 0) return;
+      const shared = new SharedChange(change);
+      for (const receive of this.receivers) receive(shared);
+    });
+  }
+
+  /** Calls `receive` with every change from now on, until the returned function is called. */
+  subscribe(receive: (change: SharedChange) => void): () => void {
+    this.receivers.add(receive);
+    return () => this.receivers.delete(receive);
+  }
 
   add(response: ServerResponse): void {
     this.open.add(response);
@@ -61,7 +80,7 @@ export function watch(
     object !== undefined && inScope(object) && selects(selection, object);
 
   const requested = query.get('resourceVersion') ?? '';
-  let backlog: Change[] = [];
+  let backlog: SharedChange[] = [];
   if (requested !== '' && requested !== '0') {
     const since = Number(requested);
     const changes = Number.isInteger(since)
@@ -72,10 +91,10 @@ export function watch(
       const status = expired(
         `too old resource version: ${requested} (${cluster.store.oldestWatchableRv})`,
       ).toStatus();
-      response.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      response.end(eventLine('ERROR', status));
       return;
     }
-    backlog = changes;
+    backlog = changes.map((change) => new SharedChange(change));
   }
 
   response.writeHead(200, {
@@ -85,38 +104,40 @@ export function watch(
   });
   response.flushHeaders();
   watches.add(response);
-  const now = (): number => cluster.now();
-  const send = (eventType: string, object: JsonObject): void => {
-    response.write(
-      `${JSON.stringify({ type: eventType, object: render(type, object, options.rendering, now(), options.include) })}\n`,
-    );
-  };
-  const deliver = (change: Change): void => {
+  const view: WatchRendering = { type, rendering: options.rendering, include: options.include };
+  const deliver = (shared: SharedChange): void => {
+    const { change } = shared;
     if (change.storage !== storage) return;
-    const now = matches(change.object);
-    const before = change.type === 'MODIFIED' && matches(change.previous);
+    const send = (eventType: string): void => {
+      response.write(shared.line(eventType, view, cluster.now()));
+    };
+    const now = matches(shared.object);
+    const before = change.type === 'MODIFIED' && matches(shared.previous);
     if (change.type === 'DELETED') {
-      if (matches(change.previous ?? change.object)) send('DELETED', change.object);
-    } else if (now && (change.type === 'ADDED' || before)) send(change.type, change.object);
-    else if (now) send('ADDED', change.object);
-    else if (before) send('DELETED', change.object);
+      if (matches(shared.previous ?? shared.object)) send('DELETED');
+    } else if (now && (change.type === 'ADDED' || before)) send(change.type);
+    else if (now) send('ADDED');
+    else if (before) send('DELETED');
   };
 
   const bookmark = (initialEnd = false): void => {
     const metadata: JsonObject = { resourceVersion: String(cluster.store.resourceVersion) };
     if (initialEnd) metadata['annotations'] = { 'k8s.io/initial-events-end': 'true' };
     const object: JsonObject = { kind: type.kind, apiVersion: apiVersionOf(type), metadata };
-    response.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+    response.write(eventLine('BOOKMARK', object));
   };
 
   if (requested === '' || requested === '0') {
-    for (const object of cluster.store.list(storage, scope))
-      if (selects(selection, object)) send('ADDED', object);
+    for (const { text } of cluster.store.entries(storage, scope)) {
+      const object = JSON.parse(text) as JsonObject;
+      if (selects(selection, object))
+        response.write(storedEventLine('ADDED', object, text, view, cluster.now()));
+    }
   } else for (const change of backlog) deliver(change);
   const bookmarks = booleanParameter(query, 'allowWatchBookmarks');
   if (bookmarks && booleanParameter(query, 'sendInitialEvents')) bookmark(true);
 
-  const unsubscribe = cluster.store.subscribe(deliver);
+  const unsubscribe = watches.subscribe(deliver);
   const timers: NodeJS.Timeout[] = [];
   if (bookmarks)
     timers.push(

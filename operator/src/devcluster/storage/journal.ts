@@ -68,35 +68,23 @@ export class FileJournal implements Journal {
   }
 
   record(change: Change): void {
-    const entry: Entry = {
-      storage: change.storage,
-      key: this.store.keyOf(change.object),
-      rv: change.rv,
-    };
-    if (change.type !== 'DELETED') entry.object = change.object;
-    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    const object = change.type === 'DELETED' ? undefined : change.text;
+    writeSync(this.fd, `${entryText(change.storage, change.key, change.rv, object)}\n`);
     if (++this.pending >= this.compactEvery) this.snapshot();
   }
 
   /** Rewrites the snapshot atomically and truncates the log. */
   snapshot(): void {
-    const entries: Entry[] = [];
+    const rv = this.store.resourceVersion;
+    const entries: string[] = [];
     for (const storage of this.store.storages()) {
-      for (const object of this.store.list(storage)) {
-        entries.push({
-          storage,
-          key: this.store.keyOf(object),
-          rv: this.store.resourceVersion,
-          object,
-        });
-      }
+      for (const { key, text } of this.store.entries(storage))
+        entries.push(entryText(storage, key, rv, text));
     }
-    if (entries.length === 0 && this.store.resourceVersion > 0) {
-      entries.push({ storage: '', key: '', rv: this.store.resourceVersion });
-    }
+    if (entries.length === 0 && rv > 0) entries.push(entryText('', '', rv, undefined));
     const temp = `${this.snapshotPath}.tmp`;
     const fd = openSync(temp, 'w');
-    writeSync(fd, JSON.stringify(entries));
+    writeSync(fd, `[${entries.join(',')}]`);
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temp, this.snapshotPath);
@@ -109,6 +97,15 @@ export class FileJournal implements Journal {
     this.snapshot();
     closeSync(this.fd);
   }
+}
+
+/**
+ * The JSON text of an {@link Entry} whose object is already serialised as `object`: what
+ * `JSON.stringify` gives for the entry, without parsing the object again.
+ */
+function entryText(storage: string, key: string, rv: number, object: string | undefined): string {
+  const head = JSON.stringify({ storage, key, rv });
+  return object === undefined ? head : `${head.slice(0, -1)},"object":${object}}`;
 }
 
 function apply(store: Store, entry: Entry): void {
