@@ -96,6 +96,54 @@ afterAll(async () => {
 });
 
 describe('ferry serve', () => {
+  it('answers clients that keep sending a large refused body, before cutting them', async () => {
+    // A body refused early is left unread and its connection closed; closed at once, a client
+    // still writing could fail with EPIPE or ECONNRESET before it read the 400. Each of these
+    // must read it, whatever fails after.
+    const server = await startServe(['--model', IRIS, '--name', 'iris']);
+    const body = '['.repeat(1024 * 1024);
+    const infer = `${server.url}/v2/models/iris/infer`;
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const viaHttp = (): Promise<string> =>
+      new Promise((resolve) => {
+        const outgoing = request(infer, { agent, method: 'POST' }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => {
+            resolve(`${response.statusCode ?? 0} ${response.headers.connection ?? ''} ${text}`);
+          });
+        });
+        outgoing.on('error', (error: NodeJS.ErrnoException) => {
+          resolve(error.code ?? error.message);
+        });
+        outgoing.end(body);
+      });
+    const viaFetch = async (): Promise<string> => {
+      try {
+        const response = await fetch(infer, { method: 'POST', body });
+        return `${response.status} ${response.headers.get('connection') ?? ''} ${await response.text()}`;
+      } catch (error) {
+        return String((error as Error & { cause?: Error }).cause?.message ?? error);
+      }
+    };
+    try {
+      const answers: string[] = [];
+      const caller = async (send: () => Promise<string>): Promise<void> => {
+        for (let i = 0; i < 100; i++) answers.push(await send());
+      };
+      await Promise.all(
+        [viaHttp, viaHttp, viaHttp, viaHttp, viaHttp, viaHttp, viaFetch, viaFetch].map(caller),
+      );
+      const refused =
+        '400 close {"error":"request body nests arrays and objects deeper than the 64-level limit"}';
+      expect(new Set(answers)).toEqual(new Set([refused]));
+    } finally {
+      agent.destroy();
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    }
+  });
+
   it('verifies the digest, prints where it serves, and serves', async () => {
     const server = await startServe([
       '--model',

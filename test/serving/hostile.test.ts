@@ -2,6 +2,7 @@
  * `ferry serve` against hostile bodies, over HTTP against real models: what a client sees
  * (status and message), and what the canary analysis reads from /metrics afterwards.
  */
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   parsePrometheusText,
@@ -73,6 +74,80 @@ describe('deeply nested JSON', () => {
       ],
     });
     expect(reply.status).toBe(200);
+  });
+});
+
+/** What a client on a raw connection has read: the bytes, and whether the server closed. */
+interface Exchange {
+  readonly socket: Socket;
+  /** Resolves with everything read once `text` holds a whole response after `skip` of them. */
+  response(skip?: number): Promise<string>;
+  /** Resolves once the server has closed the connection. */
+  readonly closed: Promise<void>;
+}
+
+function exchange(url: string): Exchange {
+  const { port, hostname } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let text = '';
+  const waiting: (() => void)[] = [];
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => {
+    text += chunk;
+    for (const wake of waiting.splice(0)) wake();
+  });
+  // A reset (the server cut a body it left unread) counts as closed too.
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => {
+    socket.once('close', () => {
+      resolve();
+    });
+  });
+  const whole = (skip: number): string | undefined => {
+    const rest = text.slice(skip);
+    const end = rest.indexOf('\r\n\r\n');
+    if (end === -1) return undefined;
+    const length = Number(/content-length: (\d+)/i.exec(rest.slice(0, end))?.[1] ?? 0);
+    return rest.length >= end + 4 + length ? rest.slice(0, end + 4 + length) : undefined;
+  };
+  return {
+    socket,
+    closed,
+    response: async (skip = 0) => {
+      for (;;) {
+        const found = whole(skip);
+        if (found !== undefined) return found;
+        await new Promise<void>((resolve) => waiting.push(resolve));
+      }
+    },
+  };
+}
+
+const post1 = (body: string, length = Buffer.byteLength(body)): string =>
+  `POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+  `Content-Length: ${length}\r\n\r\n${body}`;
+
+describe('a body refused before its end', () => {
+  it('is answered with Connection: close, and the connection closed without the rest', async () => {
+    // Only the first 64 KiB of a declared MiB are ever sent: the server must not wait for more.
+    const client = exchange(iris.url);
+    client.socket.write(post1('['.repeat(64 * 1024), 1024 * 1024));
+    const response = await client.response();
+    expect(response).toMatch(/^HTTP\/1\.1 400 /);
+    expect(response).toMatch(/\r\nconnection: close\r\n/i);
+    expect(response.endsWith(JSON.stringify({ error: DEPTH_MESSAGE }))).toBe(true);
+    await client.closed;
+  });
+
+  it('keeps the connection when the rest is small, for the next request', async () => {
+    const client = exchange(iris.url);
+    client.socket.write(post1(nested(6000)));
+    const first = await client.response();
+    expect(first).toMatch(/^HTTP\/1\.1 400 /);
+    expect(first).not.toMatch(/\r\nconnection: close\r\n/i);
+    client.socket.write(post1(JSON.stringify(irisRequest([[5.1, 3.5, 1.4, 0.2]]))));
+    expect(await client.response(first.length)).toMatch(/^HTTP\/1\.1 200 /);
+    client.socket.destroy();
   });
 });
 

@@ -1,7 +1,7 @@
 /** Reading a request body with a size limit. */
 import type { IncomingMessage } from 'node:http';
 
-/** The body is over the limit; the shell answers 413 and closes the connection. */
+/** The body is over the limit; the shell answers 413. */
 export class PayloadTooLargeError extends Error {
   override readonly name = 'PayloadTooLargeError';
 }
@@ -79,14 +79,43 @@ export function readBody(
 }
 
 /**
- * Throws away whatever is left of `request`'s body so the client can finish sending and read
- * the response; past `budget` more bytes the connection is cut instead.
+ * After {@link readBody} refused `request`'s body, reads and drops the rest of it if that is
+ * small: all of a body whose Content-Length is at most `budget`, or up to `budget` more bytes
+ * of one sent without a length. Resolves `true` once the body has ended (the connection can
+ * carry the next request) or the client has gone; `false` once more than that is left, with
+ * reading stopped, so no more of the body is ever buffered: the caller must then close the
+ * connection.
  */
-export function discardBody(request: IncomingMessage, budget: number): void {
-  let discarded = 0;
-  request.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > budget) request.socket.destroy();
+export function discardBody(request: IncomingMessage, budget: number): Promise<boolean> {
+  if (request.readableEnded || request.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let discarded = 0;
+    const settle = (ended: boolean): void => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onEnd);
+      request.off('close', onEnd);
+      if (!ended) {
+        request.pause();
+        request.socket.pause();
+      }
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer): void => {
+      discarded += chunk.length;
+      if (discarded > budget) settle(false);
+    };
+    const onEnd = (): void => {
+      settle(true);
+    };
+    if (Number(request.headers['content-length']) > budget) {
+      settle(false);
+      return;
+    }
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onEnd);
+    request.on('close', onEnd);
+    request.resume();
   });
-  request.resume();
 }

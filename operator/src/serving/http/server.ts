@@ -54,6 +54,16 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const JSON_TYPE = 'application/json';
 
+/** Most bytes of a refused body read (and dropped) so that its connection can be kept. */
+const DISCARD_BUDGET = 64 * 1024;
+
+/**
+ * How long a connection whose refused body is left unread stays open after the answer. Closed
+ * at once, the unread bytes make the kernel reset it, and a client still sending could see the
+ * reset before it read the answer (RFC 9112, section 9.6); meanwhile nothing more is read.
+ */
+const LINGER_MS = 1000;
+
 export class ModelServer {
   readonly metrics: ServeMetrics;
   readonly samples: SampleStore;
@@ -283,7 +293,7 @@ export class ModelServer {
       );
       code = reply(response, 200, body);
     } catch (error) {
-      code = this.#fail(request, response, error);
+      code = await this.#fail(request, response, error);
     } finally {
       this.metrics.recordRequest(code, (performance.now() - started) / 1000);
       this.#active -= 1;
@@ -292,17 +302,15 @@ export class ModelServer {
   }
 
   /** Answers a failed infer request; returns the status code sent (499: client went away). */
-  #fail(request: IncomingMessage, response: ServerResponse, error: unknown): number {
-    if (error instanceof BadRequestError) {
-      // Refused before its end (nested too deep): drop the rest unparsed, keeping the
-      // connection, so the client can finish sending and read the answer.
-      if (!request.complete) discardBody(request, 4 * this.#maxBody);
-      return reply(response, 400, { error: error.message });
-    }
-    if (error instanceof PayloadTooLargeError) {
-      response.setHeader('connection', 'close');
-      discardBody(request, 4 * this.#maxBody);
-      return reply(response, 413, { error: error.message });
+  async #fail(request: IncomingMessage, response: ServerResponse, error: unknown): Promise<number> {
+    if (error instanceof BadRequestError || error instanceof PayloadTooLargeError) {
+      const status = error instanceof BadRequestError ? 400 : 413;
+      // Refused before its end: a small rest is read and dropped, keeping the connection;
+      // a large one is never read (reading it would only churn memory), so it closes.
+      if (await discardBody(request, DISCARD_BUDGET)) {
+        return reply(response, status, { error: error.message });
+      }
+      return replyAndClose(response, status, { error: error.message });
     }
     if (error instanceof QueueFullError) {
       return reply(response, 429, { error: error.message });
@@ -339,5 +347,24 @@ function reply(response: ServerResponse, status: number, body: object): number {
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
+  return status;
+}
+
+/**
+ * {@link reply} with `Connection: close` to a request whose body is left unread, closing the
+ * connection {@link LINGER_MS} after the answer is written; returns `status`.
+ */
+function replyAndClose(response: ServerResponse, status: number, body: object): number {
+  if (response.destroyed || response.headersSent) return status;
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': JSON_TYPE,
+    'content-length': Buffer.byteLength(text),
+    connection: 'close',
+  });
+  response.write(text);
+  setTimeout(() => {
+    response.end();
+  }, LINGER_MS).unref();
   return status;
 }
