@@ -307,10 +307,8 @@ export class ModelServer {
       const status = error instanceof BadRequestError ? 400 : 413;
       // Refused before its end: a small rest is read and dropped, keeping the connection;
       // a large one is never read (reading it would only churn memory), so it closes.
-      if (await discardBody(request, DISCARD_BUDGET)) {
-        return reply(response, status, { error: error.message });
-      }
-      return replyAndClose(response, status, { error: error.message });
+      const drained = await discardBody(request, DISCARD_BUDGET);
+      return reply(response, status, { error: error.message }, drained ? undefined : LINGER_MS);
     }
     if (error instanceof QueueFullError) {
       return reply(response, 429, { error: error.message });
@@ -338,33 +336,27 @@ export class ModelServer {
   }
 }
 
-/** Writes a JSON response unless the client is gone or one was sent; returns `status`. */
-function reply(response: ServerResponse, status: number, body: object): number {
-  if (response.destroyed || response.headersSent) return status;
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': JSON_TYPE,
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
-  return status;
-}
-
 /**
- * {@link reply} with `Connection: close` to a request whose body is left unread, closing the
- * connection {@link LINGER_MS} after the answer is written; returns `status`.
+ * Writes a JSON response unless the client is gone or one was sent; returns `status`.
+ * With `lingerMs`, for a request whose body is left unread: the answer says
+ * `Connection: close`, and the response ends, closing the connection, that long after it
+ * is written, so a client still sending reads it before the close.
  */
-function replyAndClose(response: ServerResponse, status: number, body: object): number {
+function reply(response: ServerResponse, status: number, body: object, lingerMs?: number): number {
   if (response.destroyed || response.headersSent) return status;
   const text = JSON.stringify(body);
   response.writeHead(status, {
     'content-type': JSON_TYPE,
     'content-length': Buffer.byteLength(text),
-    connection: 'close',
+    ...(lingerMs === undefined ? {} : { connection: 'close' }),
   });
+  if (lingerMs === undefined) {
+    response.end(text);
+    return status;
+  }
   response.write(text);
   setTimeout(() => {
     response.end();
-  }, LINGER_MS).unref();
+  }, lingerMs).unref();
   return status;
 }
