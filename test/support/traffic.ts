@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVE_PORT } from '../../operator/src/controllers/serving-pods.js';
+import { seededRandom } from '../../operator/src/data/random.js';
 import { REPO } from './cluster.js';
 
 interface PodJson {
@@ -113,6 +114,7 @@ export function startTraffic(
   const tally: TrafficTally = { byVersion: new Map(), unrouted: 0 };
   let running = true;
   let next = 0;
+  const random = seededRandom(7);
 
   async function once(): Promise<void> {
     let pods: PodJson[];
@@ -127,7 +129,10 @@ export function startTraffic(
       await new Promise((resolve) => setTimeout(resolve, 100));
       return;
     }
-    const row = IRIS_ROWS[next % IRIS_ROWS.length] ?? [];
+    // Rows drawn at random (seeded), apart from which pod is picked: the data file is
+    // sorted by species, and a canary step that saw one stretch of it, or a pod that saw
+    // every k-th row, would answer other predictions than stable for that reason alone.
+    const row = IRIS_ROWS[Math.floor(random() * IRIS_ROWS.length)] ?? [];
     const version = pod.metadata.labels?.['ferry.dev/model-version'] ?? 'unknown';
     try {
       const status = await infer(pod, options.model, row);
