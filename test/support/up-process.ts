@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './cluster.js';
 
-export interface UpProcess {
+export interface FerryProcess {
   child: ChildProcess;
   /** Everything it printed on stdout so far. */
   output: () => string;
@@ -21,12 +21,12 @@ export interface UpProcess {
 
 export const FERRY_CLI = join(REPO, 'dist', 'cli', 'main.js');
 
-export function spawnUp(args: readonly string[], cwd = REPO): UpProcess {
+export function spawnUp(args: readonly string[], cwd = REPO): FerryProcess {
   return spawnFerry(['up', ...args], cwd);
 }
 
 /** Spawns `ferry ARGS…` from the built CLI; `args[0]` is the command. */
-export function spawnFerry(args: readonly string[], cwd = REPO): UpProcess {
+export function spawnFerry(args: readonly string[], cwd = REPO): FerryProcess {
   const command = `ferry ${args[0] ?? ''}`;
   const child = spawn(process.execPath, [FERRY_CLI, ...args], {
     cwd,

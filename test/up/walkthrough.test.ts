@@ -20,21 +20,21 @@ import {
   isAlive,
   spawnFerry,
   spawnUp,
-  type UpProcess,
+  type FerryProcess,
 } from '../support/up-process.js';
 
 const READY_MS = 180_000;
 
 let stateDir: string;
-let up: UpProcess | undefined;
+let up: FerryProcess | undefined;
 let kubeconfig = '';
 let url = '';
 let request = '';
 let serviceUid = '';
-let load: UpProcess | undefined;
+let load: FerryProcess | undefined;
 
 /** Starts `ferry load URL ARGS…` as the README shows it, and waits for its first second. */
-async function startLoad(...args: string[]): Promise<UpProcess> {
+async function startLoad(...args: string[]): Promise<FerryProcess> {
   const running = spawnFerry(['load', url, ...args]);
   load = running;
   await running.waitFor(/^\s+1s\s+sent \d+\s+200: \d+/m, 30_000);
@@ -42,7 +42,7 @@ async function startLoad(...args: string[]): Promise<UpProcess> {
 }
 
 /** Ctrl-C of `ferry load`: it prints its total and exits 0 when every request was answered. */
-async function stopLoad(running: UpProcess): Promise<void> {
+async function stopLoad(running: FerryProcess): Promise<void> {
   running.child.kill('SIGINT');
   expect(await running.exited, running.output()).toBe(0);
   expect(running.output()).toMatch(/^total\s+sent \d+\s+200: \d+/m);
@@ -71,7 +71,7 @@ async function kubectl(...args: string[]): Promise<string> {
 }
 
 /** Sends SIGINT as Ctrl-C does, and checks that `ferry up` and every process it started end. */
-async function interrupt(running: UpProcess): Promise<number | null> {
+async function interrupt(running: FerryProcess): Promise<number | null> {
   const pid = running.child.pid ?? 0;
   const started = descendants(pid);
   running.child.kill('SIGINT');
@@ -85,7 +85,7 @@ async function interrupt(running: UpProcess): Promise<number | null> {
 }
 
 /** Starts `ferry up examples/iris` on the state directory and reads how to reach it. */
-async function startUp(): Promise<UpProcess> {
+async function startUp(): Promise<FerryProcess> {
   const running = spawnUp([join('examples', 'iris'), '--state-dir', stateDir]);
   up = running;
   kubeconfig = (await running.waitFor(/export KUBECONFIG=(\S+)/, 60_000))[1] ?? '';
@@ -153,7 +153,7 @@ describe('the README walkthrough', { timeout: READY_MS + 60_000 }, () => {
   });
 
   it('the training run shows in the progress lines and in kubectl logs', async () => {
-    const running = up as UpProcess;
+    const running = up as FerryProcess;
     await running.waitFor(/^training iris-logreg started/m, 60_000);
     const finished = await running.waitFor(
       /^training iris-logreg finished in \S+: accuracy=([\d.]+)/m,
@@ -175,7 +175,7 @@ describe('the README walkthrough', { timeout: READY_MS + 60_000 }, () => {
   });
 
   it('4. a hyperparameter is changed and committed: a new version is trained and registered', async () => {
-    const running = up as UpProcess;
+    const running = up as FerryProcess;
     const repo = join(stateDir, 'repo');
     const file = join(repo, 'trainingjob.yaml');
     await writeFile(file, (await readFile(file, 'utf8')).replace('max_iter: 20', 'max_iter: 200'));
@@ -190,7 +190,7 @@ describe('the README walkthrough', { timeout: READY_MS + 60_000 }, () => {
   });
 
   it('5. a promotion branch appears, and is merged', async () => {
-    const running = up as UpProcess;
+    const running = up as FerryProcess;
     const proposed = await running.waitFor(
       /^promotion proposed: iris-v3 for InferenceService iris on branch (\S+); to accept it: git -C (\S+) merge (\S+)$/m,
       READY_MS,
@@ -203,7 +203,7 @@ describe('the README walkthrough', { timeout: READY_MS + 60_000 }, () => {
   });
 
   it('6. the canary rolls out under ferry load traffic, and is promoted', async () => {
-    const running = up as UpProcess;
+    const running = up as FerryProcess;
     const traffic = await startLoad('--rate', '20');
     await running.waitFor(/^iris: canary iris-v3 at 10% \(step 1 of 2\)$/m, 60_000);
     await running.waitFor(/^iris: canary iris-v3 at 50% \(step 2 of 2\)$/m, READY_MS);
@@ -224,7 +224,7 @@ describe('the README walkthrough', { timeout: READY_MS + 60_000 }, () => {
   });
 
   it('7. shifted traffic makes the DriftMonitor Drifted, and a retraining job starts', async () => {
-    const running = up as UpProcess;
+    const running = up as FerryProcess;
     const traffic = await startLoad('--rate', '40', '--shift', 'petal_length=2');
     await running.waitFor(
       /^drift check iris-inputs: \d+ samples, drift in petal_length \(psi [\d.]+ > 0\.25\)/m,
@@ -258,7 +258,7 @@ describe('the README walkthrough', { timeout: READY_MS + 60_000 }, () => {
   });
 
   it('8. Ctrl-C stops everything: no process is left', async () => {
-    const running = up as UpProcess;
+    const running = up as FerryProcess;
     expect(await interrupt(running)).toBe(0);
     expect(running.output()).toMatch(/stopped on SIGINT; run the same command again to resume\n$/);
     expect(existsSync(join(stateDir, 'up.pid'))).toBe(false);

@@ -47,29 +47,39 @@ function parse(schedule: string, zone: string, atMs: number) {
   return CronExpressionParser.parse(schedule, { currentDate: new Date(atMs), tz: zone });
 }
 
+function zoneProblem(zone: string): ScheduleProblem | undefined {
+  return isTimeZone(zone)
+    ? undefined
+    : problem('timeZone', zone, 'not an IANA time zone, such as UTC or Europe/Paris');
+}
+
+function cronProblem(schedule: string, error: unknown): ScheduleProblem {
+  const detail = error instanceof Error ? error.message : String(error);
+  return problem('schedule', schedule, `not a cron expression: ${detail}`);
+}
+
 /** What is wrong with the spec's schedule; undefined when it has none or it can be read. */
 export function scheduleProblem(
   spec: Pick<TrainingJobSpec, 'schedule' | 'timeZone'>,
 ): ScheduleProblem | undefined {
   if (spec.schedule === undefined) return undefined;
   const zone = spec.timeZone ?? 'UTC';
-  if (!isTimeZone(zone))
-    return problem('timeZone', zone, 'not an IANA time zone, such as UTC or Europe/Paris');
+  const wrongZone = zoneProblem(zone);
+  if (wrongZone !== undefined) return wrongZone;
   try {
     parse(spec.schedule, zone, 0);
     return undefined;
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return problem('schedule', spec.schedule, `not a cron expression: ${detail}`);
+    return cronProblem(spec.schedule, error);
   }
 }
 
 /** The schedule's times around `nowMs`; undefined when the TrainingJob has no schedule. */
 export function scheduleTimes(spec: TrainingJobSpec, nowMs: number): ScheduleTimes | undefined {
   if (spec.schedule === undefined) return undefined;
-  const problem = scheduleProblem(spec);
-  if (problem !== undefined) return { ok: false, message: problem.message };
   const zone = spec.timeZone ?? 'UTC';
+  const wrongZone = zoneProblem(zone);
+  if (wrongZone !== undefined) return { ok: false, message: wrongZone.message };
   try {
     // cron-parser's prev() excludes the current instant; a millisecond later includes it.
     const latest = parse(spec.schedule, zone, nowMs + 1);
@@ -80,7 +90,6 @@ export function scheduleTimes(spec: TrainingJobSpec, nowMs: number): ScheduleTim
       nextMs: next.hasNext() ? next.next().getTime() : undefined,
     };
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, message: `spec.schedule "${spec.schedule}" in ${zone}: ${detail}` };
+    return { ok: false, message: cronProblem(spec.schedule, error).message };
   }
 }

@@ -98,10 +98,12 @@ export function trainingJobController(
    * The GPUs its runs hold: one demand per run admitted and not finished, so a TrainingJob
    * with `spec.concurrency` runs in flight holds that many times its GPUs.
    */
-  const held = (trainingJob: TrainingJob): GpuDemand[] =>
-    runsOf(trainingJob)
-      .filter((run) => HOLDING.includes(run.phase))
-      .map(() => demandOf(trainingJob));
+  const held = (trainingJob: TrainingJob): GpuDemand[] => {
+    const holding = runsOf(trainingJob).filter((run) => HOLDING.includes(run.phase));
+    if (holding.length === 0) return [];
+    const demand = demandOf(trainingJob);
+    return holding.map(() => demand);
+  };
   /** Whether its newest run waits for admission: no Job yet. */
   const waits = (trainingJob: TrainingJob) => {
     const newest = runsOf(trainingJob).at(-1);

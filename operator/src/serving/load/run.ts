@@ -69,7 +69,7 @@ function postOnNewConnection(url: string, body: string): Promise<string> {
           resolve(failure(error));
         });
         response.on('end', () => {
-          resolve(String(response.statusCode ?? 'error'));
+          resolve(String(response.statusCode));
         });
         response.resume();
       },
