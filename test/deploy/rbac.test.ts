@@ -320,6 +320,25 @@ describe.each(ENGINES)(
       );
     });
 
+    it('registers the retraining run as another version of the same model', async () => {
+      // The model's second number is an update of its version ledger, the first a create.
+      const list = (await api.request(
+        'GET',
+        `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/trainingjobs?labelSelector=ferry.dev%2Fdrift-monitor%3Diris-inputs`,
+      )) as { items: TrainingJob[] };
+      const retraining = list.items[0]?.metadata.name ?? '';
+      const job = await ferryWhen<TrainingJob>(
+        cluster,
+        FerryResources.trainingJob,
+        retraining,
+        (current) => current.status?.modelVersion !== undefined,
+        90_000,
+        `${retraining} registered`,
+      );
+      expect(job.status?.modelVersion).toMatch(/^iris-v\d+$/);
+      expect(job.status?.modelVersion).not.toBe(trained);
+    });
+
     it('starts a canary and removes it when git declares the stable version again', async () => {
       await publish({ 'serving/iris.yaml': serviceDeclaring(trained) });
       await eventually(() => deployment('iris-canary'), 60_000, 'the iris-canary Deployment');
