@@ -724,6 +724,40 @@ describe('local runner: graceful pod deletion', () => {
     expect(await processesWith(marker)).toEqual([]);
   });
 
+  it('runs a preStop sleep before SIGTERM, the process still running meanwhile', async () => {
+    const marker = `prestop-${process.pid}`;
+    const termAt = join(state, 'prestop-term-at');
+    await api().request('POST', PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'prestop' },
+      spec: {
+        terminationGracePeriodSeconds: 20,
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox:1.36',
+            command: [
+              '/bin/sh',
+              '-c',
+              `trap 'date +%s%N > ${termAt}; exit 0' TERM; while :; do sleep 0.1; done; : ${marker}`,
+            ],
+            lifecycle: { preStop: { sleep: { seconds: 2 } } },
+          },
+        ],
+      },
+    });
+    await eventually(async () => (await processesWith(marker)).length > 0, 10_000, 'the process');
+    const deletedAt = Date.now();
+    await api().request('DELETE', `${PODS}/prestop`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await processesWith(marker)).length).toBeGreaterThan(0);
+    await podGone('prestop');
+    const signalledAt = Number((await readFile(termAt, 'utf8')).trim()) / 1e6;
+    expect(signalledAt - deletedAt).toBeGreaterThanOrEqual(1_900);
+    expect(await processesWith(marker)).toEqual([]);
+  });
+
   it('kills a process that ignores SIGTERM once the grace period is over', async () => {
     const marker = `stubborn-${process.pid}`;
     await api().request(

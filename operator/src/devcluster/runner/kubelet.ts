@@ -6,9 +6,10 @@
  * - a pod on this node that is not being deleted and has not ended (phase Succeeded or
  *   Failed) has a PodWorker, with an address from the pool (the one its status shows,
  *   when free); a pod that finds the pool empty stays Pending (ContainerCreating) for good;
- * - a pod being deleted is terminated gracefully: its processes get SIGTERM, then SIGKILL
- *   after `metadata.deletionGracePeriodSeconds` (else `spec.terminationGracePeriodSeconds`,
- *   30 by default); meanwhile it shows as Terminating, and once they have exited its final
+ * - a pod being deleted is terminated gracefully: each container's `preStop` sleep hook
+ *   runs, then its processes get SIGTERM, then SIGKILL once
+ *   `metadata.deletionGracePeriodSeconds` (else `spec.terminationGracePeriodSeconds`, 30 by
+ *   default) has passed since the deletion, the hook's time included; meanwhile it shows as Terminating, and once they have exited its final
  *   status is written and the object is deleted with grace period 0, as kubelet does;
  * - a pod that is gone at once (deleted with grace period 0) has its processes stopped the
  *   same way; addresses go back to the pool once a pod's processes have all ended;
@@ -86,9 +87,13 @@ export class Kubelet {
     return this.workers.get(uid);
   }
 
-  /** Stops passes, then every process (SIGTERM, SIGKILL after 5 s); resolves once all have exited. */
+  /**
+   * Stops passes, then every process (SIGTERM, SIGKILL after 5 s), cutting short the
+   * preStop hooks of pods being deleted; resolves once all have exited.
+   */
   async stop(): Promise<void> {
     await this.sync.stop();
+    for (const worker of this.workers.values()) worker.cancelHooks();
     for (const [uid, worker] of this.workers)
       if (!this.stopping.has(uid)) this.stopWorker(uid, worker, 5);
     await Promise.all(this.stopping.values());
@@ -146,7 +151,7 @@ export class Kubelet {
       DEFAULT_GRACE_SECONDS;
     if (worker !== undefined)
       this.options.log(`pod ${identity.key}: terminating (grace period ${grace} s)`);
-    const stopped = worker === undefined ? Promise.resolve() : worker.stop(grace);
+    const stopped = worker === undefined ? Promise.resolve() : worker.stop(grace, true);
     this.stopping.set(
       uid,
       stopped

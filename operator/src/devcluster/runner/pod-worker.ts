@@ -8,9 +8,10 @@
  * its terminationMessagePath, and its working directory `work/` when it sets none);
  * emptyDir volumes are `<pod directory>/volumes/<name>/`.
  * `status` gives the pod status kubelet would write; `stop` ends every process, giving
- * each the grace period.
+ * each the grace period, after its `preStop` sleep when asked to run hooks.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { podDirectory } from './container-logs.js';
 import { ContainerProcess, RESTART_POLICIES, type RestartPolicy } from './container-process.js';
 import {
@@ -36,11 +37,21 @@ export interface PodWorkerOptions {
 }
 
 type Container =
-  | { kind: 'process'; name: string; process: ContainerProcess }
+  | {
+      kind: 'process';
+      name: string;
+      process: ContainerProcess;
+      /** Seconds of the container's `lifecycle.preStop.sleep` hook, when it has one. */
+      preStopSleep: number | undefined;
+    }
   | { kind: 'waiting'; name: string; status: JsonObject };
+
+/** What kubelet grants a container whose preStop hook used up the grace period. */
+const HOOK_OVERRUN_GRACE_SECONDS = 2;
 
 export class PodWorker {
   private readonly containers: Container[];
+  private readonly hooks = new AbortController();
   /** The pod's directory under the state dir. */
   readonly directory: string;
 
@@ -83,9 +94,14 @@ export class PodWorker {
           status: waitingStatus(name, image, launch.reason, launch.message),
         };
       }
+      const preStop = objectAt(container, 'lifecycle', 'preStop');
+      const otherHook = Object.keys(preStop ?? {}).find((action) => action !== 'sleep');
+      if (otherHook !== undefined)
+        options.log(`${where} container ${name}: preStop ${otherHook} hooks are not run here`);
       return {
         kind: 'process',
         name,
+        preStopSleep: numberAt(preStop, 'sleep', 'seconds'),
         process: new ContainerProcess({
           pod,
           name,
@@ -167,12 +183,31 @@ export class PodWorker {
     });
   }
 
-  async stop(graceSeconds: number): Promise<void> {
+  /**
+   * Ends every container as kubelet ends a deleted pod's: with `runHooks`, a running
+   * container's `lifecycle.preStop.sleep` first (the only hook action run here), then
+   * SIGTERM, then SIGKILL once the grace period is over. The hook's time counts against the
+   * grace period; a hook that uses it all leaves 2 s, as kubelet grants. Resolves once every
+   * process has exited.
+   */
+  async stop(graceSeconds: number, runHooks = false): Promise<void> {
     await Promise.all(
-      this.containers.map((container) =>
-        container.kind === 'process' ? container.process.stop(graceSeconds) : Promise.resolve(),
-      ),
+      this.containers.map(async (container) => {
+        if (container.kind !== 'process') return;
+        let grace = graceSeconds;
+        const hook = Math.min(container.preStopSleep ?? 0, graceSeconds);
+        if (runHooks && hook > 0 && container.process.running) {
+          await sleep(hook * 1000, undefined, { signal: this.hooks.signal }).catch(() => undefined);
+          grace = graceSeconds > hook ? graceSeconds - hook : HOOK_OVERRUN_GRACE_SECONDS;
+        }
+        await container.process.stop(grace);
+      }),
     );
+  }
+
+  /** Cuts short every preStop hook, running or to come: for the runner's own teardown. */
+  cancelHooks(): void {
+    this.hooks.abort();
   }
 }
 
