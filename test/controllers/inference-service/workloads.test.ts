@@ -113,6 +113,10 @@ describe('desiredDeployment', () => {
     expect(container?.livenessProbe?.httpGet?.path).toBe('/v2/health/live');
   });
 
+  it('keeps a stopping server answering for 5 s, while Services stop routing to it', () => {
+    expect(container?.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+  });
+
   it('meets the restricted Pod Security Standard', () => {
     expect(pod?.securityContext).toMatchObject({
       runAsNonRoot: true,

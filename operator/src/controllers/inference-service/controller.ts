@@ -36,7 +36,13 @@ import { analyseCanary, type StepBaseline, type Verdict } from './analysis.js';
 import { planInferenceService, type InferenceServicePlan, type WorkloadObject } from './plan.js';
 import { scrapeTrack } from './scrape.js';
 import { INFERENCE_SERVICE_LABEL, ServingPods, type ServingPod } from '../serving-pods.js';
-import { deploymentName, desiredHttpRoute, loadBalancerAddress, type Track } from './workloads.js';
+import {
+  deploymentName,
+  desiredHttpRoute,
+  loadBalancerAddress,
+  MODEL_VERSION_LABEL,
+  type Track,
+} from './workloads.js';
 
 export interface InferenceServiceControllerOptions {
   /** Image that runs `ferry serve`. */
@@ -60,14 +66,19 @@ export function inferenceServiceController(
   const pods = manager.informer<ServingPod>(BuiltinResources.pod, ServingPods);
   const kubeServices = manager.informer<V1Service>(BuiltinResources.service, ServingObjects);
 
-  function podsOf(service: InferenceService, track: Track): ServingPod[] {
-    return pods
-      .list(service.metadata.namespace)
-      .filter(
-        (pod) =>
-          pod.metadata?.labels?.[INFERENCE_SERVICE_LABEL] === service.metadata.name &&
-          pod.metadata?.labels?.[Labels.track] === track,
+  /**
+   * The pods of `track` that serve `version` (any version when undefined): a track's pods of
+   * an earlier version, not yet deleted by the garbage collector, are not this one's readings.
+   */
+  function podsOf(service: InferenceService, track: Track, version?: string): ServingPod[] {
+    return pods.list(service.metadata.namespace).filter((pod) => {
+      const labels = pod.metadata?.labels ?? {};
+      return (
+        labels[INFERENCE_SERVICE_LABEL] === service.metadata.name &&
+        labels[Labels.track] === track &&
+        (version === undefined || labels[MODEL_VERSION_LABEL] === version)
       );
+    });
   }
 
   /**
@@ -85,8 +96,8 @@ export function inferenceServiceController(
     const model = versions.get(canaryVersion)?.spec.model;
     if (model === undefined) return undefined;
     const [canary, stable] = await Promise.all([
-      scrapeTrack(podsOf(service, 'canary'), model),
-      scrapeTrack(podsOf(service, 'stable'), model),
+      scrapeTrack(podsOf(service, 'canary', canaryVersion), model),
+      scrapeTrack(podsOf(service, 'stable', service.status?.stableVersion), model),
     ]);
     const bounds = withDefaults(canaryAnalysis, service.spec.rollout?.analysis ?? {});
     const analysis = analyseCanary(

@@ -23,6 +23,15 @@ export const MODEL_VERSION_LABEL = 'ferry.dev/model-version';
 
 export type Track = 'stable' | 'canary';
 
+/**
+ * How long a model server's pod waits (a `preStop` sleep) before its server is told to stop:
+ * a Service routes to a terminating pod until its endpoints, and every node's proxy, catch
+ * up, and a server that closed its listener at once would reset those clients. 5 s covers a
+ * kube-proxy sync and leaves 25 s of the default 30 s grace period for `ferry serve` to
+ * finish the requests in flight.
+ */
+export const PRE_STOP_SLEEP_SECONDS = 5;
+
 export interface WorkloadOptions {
   /** Image that runs `ferry serve`. */
   image: string;
@@ -124,6 +133,7 @@ export function desiredDeployment(
                 String(batching.maxQueue ?? 256),
               ],
               ports: [{ name: 'http', containerPort: SERVE_PORT, protocol: 'TCP' }],
+              lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
               readinessProbe: probe('/v2/health/ready'),
               livenessProbe: probe('/v2/health/live'),
               ...(Object.keys(resources).length === 0
