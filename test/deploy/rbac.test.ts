@@ -253,6 +253,15 @@ describe.each(ENGINES)(
       await rm(scratch, { recursive: true, force: true });
     });
 
+    /** The TrainingJobs the DriftMonitor iris-inputs created to retrain. */
+    const retrainingJobs = async (): Promise<TrainingJob[]> =>
+      (
+        (await api.request(
+          'GET',
+          `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/trainingjobs?labelSelector=ferry.dev%2Fdrift-monitor%3Diris-inputs`,
+        )) as { items: TrainingJob[] }
+      ).items;
+
     const deployment = (name: string) =>
       api.request('GET', `/apis/apps/v1/namespaces/${NS}/deployments/${name}`).then(
         () => true,
@@ -285,13 +294,7 @@ describe.each(ENGINES)(
         'grown rows answered',
       );
       await eventually(
-        async () => {
-          const list = (await api.request(
-            'GET',
-            `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/trainingjobs?labelSelector=ferry.dev%2Fdrift-monitor%3Diris-inputs`,
-          )) as { items: unknown[] };
-          return list.items.length > 0;
-        },
+        async () => (await retrainingJobs()).length > 0,
         60_000,
         'a retraining TrainingJob',
       );
@@ -322,11 +325,7 @@ describe.each(ENGINES)(
 
     it('registers the retraining run as another version of the same model', async () => {
       // The model's second number is an update of its version ledger, the first a create.
-      const list = (await api.request(
-        'GET',
-        `/apis/ml.ferry.dev/v1alpha1/namespaces/${NS}/trainingjobs?labelSelector=ferry.dev%2Fdrift-monitor%3Diris-inputs`,
-      )) as { items: TrainingJob[] };
-      const retraining = list.items[0]?.metadata.name ?? '';
+      const retraining = (await retrainingJobs())[0]?.metadata.name ?? '';
       const job = await ferryWhen<TrainingJob>(
         cluster,
         FerryResources.trainingJob,

@@ -163,14 +163,21 @@ function deploymentOf(name: string, replicas: number, container: Record<string, 
 }
 
 /** A bare Pod whose one container runs `script` with /bin/sh. */
-function shellPod(name: string, script: string, spec: Record<string, unknown> = {}): object {
+function shellPod(
+  name: string,
+  script: string,
+  spec: Record<string, unknown> = {},
+  container: Record<string, unknown> = {},
+): object {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name },
     spec: {
       ...spec,
-      containers: [{ name: 'main', image: 'busybox:1.36', command: ['/bin/sh', '-c', script] }],
+      containers: [
+        { ...container, name: 'main', image: 'busybox:1.36', command: ['/bin/sh', '-c', script] },
+      ],
     },
   };
 }
@@ -727,26 +734,16 @@ describe('local runner: graceful pod deletion', () => {
   it('runs a preStop sleep before SIGTERM, the process still running meanwhile', async () => {
     const marker = `prestop-${process.pid}`;
     const termAt = join(state, 'prestop-term-at');
-    await api().request('POST', PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'prestop' },
-      spec: {
-        terminationGracePeriodSeconds: 20,
-        containers: [
-          {
-            name: 'main',
-            image: 'busybox:1.36',
-            command: [
-              '/bin/sh',
-              '-c',
-              `trap 'date +%s%N > ${termAt}; exit 0' TERM; while :; do sleep 0.1; done; : ${marker}`,
-            ],
-            lifecycle: { preStop: { sleep: { seconds: 2 } } },
-          },
-        ],
-      },
-    });
+    await api().request(
+      'POST',
+      PODS,
+      shellPod(
+        'prestop',
+        `trap 'date +%s%N > ${termAt}; exit 0' TERM; while :; do sleep 0.1; done; : ${marker}`,
+        { terminationGracePeriodSeconds: 20 },
+        { lifecycle: { preStop: { sleep: { seconds: 2 } } } },
+      ),
+    );
     await eventually(async () => (await processesWith(marker)).length > 0, 10_000, 'the process');
     const deletedAt = Date.now();
     await api().request('DELETE', `${PODS}/prestop`);

@@ -9,8 +9,9 @@
  * - a pod being deleted is terminated gracefully: each container's `preStop` sleep hook
  *   runs, then its processes get SIGTERM, then SIGKILL once
  *   `metadata.deletionGracePeriodSeconds` (else `spec.terminationGracePeriodSeconds`, 30 by
- *   default) has passed since the deletion, the hook's time included; meanwhile it shows as Terminating, and once they have exited its final
- *   status is written and the object is deleted with grace period 0, as kubelet does;
+ *   default) has passed since the deletion, the hook's time included; meanwhile it shows
+ *   as Terminating, and once they have exited its final status is written and the object
+ *   is deleted with grace period 0, as kubelet does;
  * - a pod that is gone at once (deleted with grace period 0) has its processes stopped the
  *   same way; addresses go back to the pool once a pod's processes have all ended;
  * - the status of every pod with a worker is merge-patched on `/status` when, and only
@@ -151,7 +152,8 @@ export class Kubelet {
       DEFAULT_GRACE_SECONDS;
     if (worker !== undefined)
       this.options.log(`pod ${identity.key}: terminating (grace period ${grace} s)`);
-    const stopped = worker === undefined ? Promise.resolve() : worker.stop(grace, true);
+    const stopped =
+      worker === undefined ? Promise.resolve() : worker.stop(grace, { runHooks: true });
     this.stopping.set(
       uid,
       stopped

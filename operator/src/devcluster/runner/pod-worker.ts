@@ -190,7 +190,7 @@ export class PodWorker {
    * grace period; a hook that uses it all leaves 2 s, as kubelet grants. Resolves once every
    * process has exited.
    */
-  async stop(graceSeconds: number, runHooks = false): Promise<void> {
+  async stop(graceSeconds: number, { runHooks = false } = {}): Promise<void> {
     await Promise.all(
       this.containers.map(async (container) => {
         if (container.kind !== 'process') return;
