@@ -23,6 +23,7 @@ import { prepare } from '../../operator/src/drift/distribution.js';
 import { ksTwoSample } from '../../operator/src/drift/ks.js';
 import { populationStabilityIndex } from '../../operator/src/drift/statistics.js';
 import { seededRandom } from '../../operator/src/data/random.js';
+import { median, mib } from './figures.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -254,13 +255,4 @@ function normal(random: () => number, n: number, mean: number): Float64Array {
     values[i] = mean + Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   }
   return values;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

@@ -17,6 +17,7 @@ import { FERRY_IMAGE } from '../support/ferry.js';
 import { createRepo } from '../support/git.js';
 import { startOperator, writeKubeconfig } from '../support/operator-process.js';
 import { spawnUp } from '../support/up-process.js';
+import { median } from './figures.js';
 
 const ROUNDS = Number(process.env.FERRY_BENCH_ROUNDS ?? 3);
 const IRIS = join(REPO, 'examples', 'iris');
@@ -109,11 +110,6 @@ async function warmUp(): Promise<number> {
     await cluster.stop();
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
