@@ -15,6 +15,7 @@ import {
   ROOT,
   type BuiltModels,
 } from './models.js';
+import { MODEL_SERVER_NODE_OPTIONS } from '../../operator/src/serving/node-options.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
@@ -30,8 +31,17 @@ interface Spawned {
   exited: Promise<Exit>;
 }
 
-function spawnCli(args: string[]): Spawned {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** How Node itself is started: flags before the script, and variables such as NODE_OPTIONS. */
+interface NodeStart {
+  flags?: string[];
+  env?: Record<string, string>;
+}
+
+function spawnCli(args: string[], node: NodeStart = {}): Spawned {
+  const child = spawn(process.execPath, [...(node.flags ?? []), CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...node.env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -47,15 +57,19 @@ function spawnCli(args: string[]): Spawned {
   return { child, exited };
 }
 
-/** Starts `ferry serve` on a free port and resolves once it prints its startup line. */
-async function startServe(args: string[]): Promise<Spawned & { url: string; line: string }> {
-  const spawned = spawnCli(['serve', '--port', '0', ...args]);
+/** Starts `ferry serve` on a free port and resolves once it prints its `serving …` line. */
+async function startServe(
+  args: string[],
+  node: NodeStart = {},
+): Promise<Spawned & { url: string; line: string }> {
+  const spawned = spawnCli(['serve', '--port', '0', ...args], node);
   const line = await new Promise<string>((resolve, reject) => {
     let seen = '';
     spawned.child.stdout?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
-      const end = seen.indexOf('\n');
-      if (end !== -1) resolve(seen.slice(0, end));
+      // Node's own output (--trace-gc) may come first.
+      const line = /^serving .*$/m.exec(seen)?.[0];
+      if (line !== undefined) resolve(line);
     });
     void spawned.exited.then((exit) => {
       reject(new Error(`ferry serve exited early: ${JSON.stringify(exit)}`));
@@ -139,6 +153,37 @@ describe('ferry serve', () => {
       expect(new Set(answers)).toEqual(new Set([refused]));
     } finally {
       agent.destroy();
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    }
+  });
+
+  it('started as a serving pod starts it, collects garbage once, 5 s after the last inference', async () => {
+    // --trace-gc prints each collection; the ones `gc()` runs give "testing" as their reason.
+    const server = await startServe(['--model', IRIS, '--name', 'iris'], {
+      flags: ['--trace-gc'],
+      env: { NODE_OPTIONS: MODEL_SERVER_NODE_OPTIONS },
+    });
+    let trace = '';
+    server.child.stdout?.on('data', (chunk: Buffer) => (trace += chunk.toString()));
+    const collections = (): number => trace.split('\n').filter((l) => /\btesting;/.test(l)).length;
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      for (let i = 0; i < 20; i++) {
+        const reply = await post(`${server.url}/v2/models/iris/infer`, irisRequest([[5, 3, 1, 0]]));
+        expect(reply.status).toBe(200);
+      }
+      const last = performance.now();
+      while (collections() === 0 && performance.now() - last < 15_000) await sleep(100);
+      expect(collections()).toBe(1);
+      expect(performance.now() - last).toBeGreaterThanOrEqual(4_900);
+      // Probes and scrapes are not load: they set off no further collection.
+      for (const path of ['/v2/health/ready', '/v2/health/live', '/metrics']) {
+        expect((await get(`${server.url}${path}`)).status).toBe(200);
+      }
+      await sleep(6_000);
+      expect(collections()).toBe(1);
+    } finally {
       server.child.kill('SIGTERM');
       expect((await server.exited).code).toBe(0);
     }

@@ -117,6 +117,12 @@ describe('desiredDeployment', () => {
     expect(container?.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
   });
 
+  it("caps V8's young generation and lets the server collect garbage once idle", () => {
+    expect(container?.env).toEqual([
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --expose-gc' },
+    ]);
+  });
+
   it('meets the restricted Pod Security Standard', () => {
     expect(pod?.securityContext).toMatchObject({
       runAsNonRoot: true,

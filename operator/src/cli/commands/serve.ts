@@ -84,6 +84,8 @@ export async function serveCommand(
     io.stderr(`ferry serve: ${error.message}\n`);
     return error.reason === 'unreadable' ? ExitCode.usage : ExitCode.failed;
   }
+  // Defined only under --expose-gc, as serving pods start Node (serving/node-options.ts).
+  const gc = globalThis.gc;
   const server = new ModelServer(model, {
     name,
     version,
@@ -92,6 +94,13 @@ export async function serveCommand(
     maxQueue,
     ...(classNames === undefined ? {} : { classNames }),
     processMetrics: true,
+    ...(gc === undefined
+      ? {}
+      : {
+          collectGarbage: () => {
+            gc();
+          },
+        }),
   });
   const stop = stopWhen();
   let url: string;

@@ -18,6 +18,7 @@ import {
 } from '../pod-security.js';
 import { containerPath } from '../claims.js';
 import { INFERENCE_SERVICE_LABEL, SERVE_PORT } from '../serving-pods.js';
+import { MODEL_SERVER_NODE_OPTIONS } from '../../serving/node-options.js';
 
 export const MODEL_VERSION_LABEL = 'ferry.dev/model-version';
 
@@ -132,6 +133,7 @@ export function desiredDeployment(
                 '--max-queue',
                 String(batching.maxQueue ?? 256),
               ],
+              env: [{ name: 'NODE_OPTIONS', value: MODEL_SERVER_NODE_OPTIONS }],
               ports: [{ name: 'http', containerPort: SERVE_PORT, protocol: 'TCP' }],
               lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
               readinessProbe: probe('/v2/health/ready'),

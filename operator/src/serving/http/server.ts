@@ -23,6 +23,7 @@ import { packageVersion } from '../../runtime/version.js';
 import { PRODUCT } from '../../api/group.js';
 import { ClientGoneError, discardBody, PayloadTooLargeError, readBody } from './body.js';
 import { METHODS, routeOf, type Route } from './routes.js';
+import { IdleCollector } from '../idle-collector.js';
 
 export interface ServeOptions {
   readonly name: string;
@@ -48,6 +49,11 @@ export interface ServeOptions {
   readonly classNames?: readonly string[];
   /** Export Node's process metrics too (default false). */
   readonly processMetrics?: boolean;
+  /**
+   * V8's full collection (`globalThis.gc` under `--expose-gc`), run once inference requests
+   * have stopped for IDLE_COLLECT_MS, so the memory a burst grew is given back.
+   */
+  readonly collectGarbage?: () => void;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -64,6 +70,9 @@ const DISCARD_BUDGET = 64 * 1024;
  */
 const LINGER_MS = 1000;
 
+/** How long without an inference request makes the server idle, for `collectGarbage`. */
+const IDLE_COLLECT_MS = 5000;
+
 export class ModelServer {
   readonly metrics: ServeMetrics;
   readonly samples: SampleStore;
@@ -73,6 +82,7 @@ export class ModelServer {
   readonly #batcher: Batcher<InferRequest, Outcome>;
   readonly #maxBody: number;
   readonly #routes = new Map<string, Route>();
+  readonly #idle: IdleCollector | undefined;
   #active = 0;
   #draining = false;
   #drained: (() => void) | undefined;
@@ -106,6 +116,10 @@ export class ModelServer {
         this.metrics.queueDepth.set(depth);
       },
     });
+    this.#idle =
+      options.collectGarbage === undefined
+        ? undefined
+        : new IdleCollector(options.collectGarbage, IDLE_COLLECT_MS);
     this.#server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
       this.#handle(request, response);
     });
@@ -144,6 +158,7 @@ export class ModelServer {
    */
   async drain(): Promise<void> {
     this.#draining = true;
+    this.#idle?.stop();
     // Requests already in socket buffers (sent while a model run held the thread) are read on
     // the next turn; wait for it, so they count as in flight rather than as idle connections.
     await new Promise((resolve) => setImmediate(resolve));
@@ -166,6 +181,7 @@ export class ModelServer {
   /** Cuts every connection at once, answered or not: for when draining takes too long. */
   abort(): void {
     this.#draining = true;
+    this.#idle?.stop();
     this.#server.close();
     this.#server.closeAllConnections();
   }
@@ -185,6 +201,7 @@ export class ModelServer {
       reply(response, 404, { error: `no endpoint at ${path}` });
       return;
     }
+    if (route.kind === 'infer' && !this.#draining) this.#idle?.touch();
     const method = METHODS[route.kind];
     if (request.method !== method) {
       response.setHeader('allow', method);
