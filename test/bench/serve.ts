@@ -18,9 +18,9 @@
  * A hostile-load row then times good iris requests against one `ferry serve` twice: beside
  * other good requests, and while 100,000 bad requests of mixed kinds (deep nesting, malformed
  * JSON, wrong tensors, numbers JSON cannot hold, a megabyte of brackets, unknown models) are
- * sent beside them from another process. It
- * prints the good requests' p99 in both runs and the server's RSS at start and once idle after,
- * with the size of V8's young generation at both points (the part of the heap the load grows).
+ * sent beside them from another process. It prints the good requests' p99 in both runs and
+ * the server's RSS at start and once idle after, with the size of V8's young generation at
+ * start and as the load ended (the part of the heap the load grows).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -283,13 +283,16 @@ function post(agent: Agent, url: string, body: string): Promise<string> {
   });
 }
 
-function figures({ latencies, elapsedMs, cpuSeconds }: Sample): Figures {
+/** The `q` quantile of latencies in ms, in µs. */
+function quantileUs(latencies: readonly number[], q: number): number {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number): number =>
-    (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN) * 1000;
+  return (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN) * 1000;
+}
+
+function figures({ latencies, elapsedMs, cpuSeconds }: Sample): Figures {
   return {
-    p50: at(0.5),
-    p99: at(0.99),
+    p50: quantileUs(latencies, 0.5),
+    p99: quantileUs(latencies, 0.99),
     rate: (latencies.length / elapsedMs) * 1000,
     cpu: (cpuSeconds / latencies.length) * 1e6,
   };
@@ -563,17 +566,20 @@ async function timedRound(
     },
   });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
       resolve();
     });
   });
+  const sending = new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('sending')) resolve();
+    });
+  });
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   child.stdin.end(JSON.stringify(background));
-  while (!output.includes('sending') && running()) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await Promise.race([sending, exited]);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const latencies: number[] = [];
   while ('good' in until ? latencies.length < until.good : running()) {
@@ -670,8 +676,7 @@ async function measureHostile(workload: Workload): Promise<void> {
     }
     const loadedYoung = await youngGeneration(server.url);
     const afterRss = await settledRss(server.pid);
-    const p99 = (latencies: readonly number[]): number =>
-      figures({ latencies: [...latencies], elapsedMs: 1, cpuSeconds: 0 }).p99;
+    const p99 = (latencies: readonly number[]): number => quantileUs(latencies, 0.99);
     // A hostile round and the clean round after it share the machine's state of the moment,
     // so their ratio cancels the drift that pooling every round would let one busy second
     // decide; the median of the rounds' ratios is the verdict.

@@ -68,8 +68,8 @@ async function startServe(
     spawned.child.stdout?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       // Node's own output (--trace-gc) may come first.
-      const line = /^serving .*$/m.exec(seen)?.[0];
-      if (line !== undefined) resolve(line);
+      const serving = /^serving .*$/m.exec(seen)?.[0];
+      if (serving !== undefined) resolve(serving);
     });
     void spawned.exited.then((exit) => {
       reject(new Error(`ferry serve exited early: ${JSON.stringify(exit)}`));
